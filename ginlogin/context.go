@@ -1,0 +1,139 @@
+package ginlogin
+
+import (
+	"context"
+
+	"github.com/gin-gonic/gin"
+	gsessions "github.com/gorilla/sessions"
+)
+
+// stateKey and userKey are unexported types, so no other package can read or
+// overwrite the values stored under them.
+type stateKey struct{}
+type userKey struct{}
+
+// requestState is the library's per-request memory: the manager, the user
+// once loaded, and what happened to the remember cookie during the request.
+type requestState struct {
+	m               *Manager
+	c               *gin.Context
+	user            User
+	loaded          bool
+	loading         bool
+	remembered      bool // the login was restored from the remember cookie
+	rememberCleared bool // the remember cookie was revoked during this request
+	pending         []func()
+}
+
+// stateOf returns the request's state, creating it on first use. The
+// Middleware only stores the Manager, so requests that never ask for the
+// user allocate nothing here.
+func stateOf(c *gin.Context) (*requestState, error) {
+	if c == nil {
+		return nil, ErrNoMiddleware
+	}
+	if v, ok := c.Get(stateKey{}); ok {
+		if st, ok := v.(*requestState); ok {
+			return st, nil
+		}
+	}
+	v, ok := c.Get(managerKey{})
+	if !ok {
+		return nil, ErrNoMiddleware
+	}
+	st := &requestState{m: v.(*Manager), c: c}
+	c.Set(stateKey{}, st)
+	return st, nil
+}
+
+// CurrentUser returns the request's user, loading it on first use: from the
+// session, then the remember cookie, then Config.RequestLoader. It never
+// returns nil and never panics: without the Middleware, or when loading
+// failed, it returns an AnonymousUser (the failure itself goes to the error
+// handler through the guards, or is returned by LoadUser).
+func CurrentUser(c *gin.Context) User {
+	u, err := LoadUser(c)
+	if err != nil || u == nil {
+		if st, e := stateOf(c); e == nil {
+			return st.m.anonymous
+		}
+		return AnonymousUser{}
+	}
+	return u
+}
+
+// LoadUser is CurrentUser with the error: ErrNoMiddleware, or a store or
+// loader failure (see IsUnavailable). A failed load is not cached: the next
+// call tries again.
+func LoadUser(c *gin.Context) (User, error) {
+	st, err := stateOf(c)
+	if err != nil {
+		return nil, err
+	}
+	return st.currentUser()
+}
+
+// Current returns the request's user as the application's own type, and
+// whether a user of that type is logged in:
+//
+//	u, ok := ginlogin.Current[*User](c)
+func Current[T User](c *gin.Context) (T, bool) {
+	u := CurrentUser(c)
+	t, ok := u.(T)
+	if !ok || !IsLoggedIn(u) {
+		var zero T
+		return zero, false
+	}
+	return t, true
+}
+
+// FromContext returns the user loaded for the request that ctx belongs to.
+// It works with the request's context.Context once the user has been loaded
+// (by a guard or CurrentUser), and with the *gin.Context itself at any time.
+func FromContext(ctx context.Context) (User, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	if c, ok := ctx.(*gin.Context); ok {
+		u, err := LoadUser(c)
+		return u, err == nil && u != nil
+	}
+	u, ok := ctx.Value(userKey{}).(User)
+	return u, ok
+}
+
+// setUser records the loaded user for the rest of the request, on the
+// gin.Context and on the request's context.Context.
+func (st *requestState) setUser(u User) {
+	st.user = u
+	st.loaded = true
+	r := st.c.Request
+	// Make sure gorilla's per-request session registry lives on the original
+	// request before it is copied, so the copy and gin-contrib's session
+	// (which kept the original pointer) share one registry.
+	gsessions.GetRegistry(r)
+	st.c.Request = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+	markUserDependent(st.c)
+}
+
+// markUserDependent stops caches from storing or sharing a response that
+// depends on who is logged in.
+func markUserDependent(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	for _, v := range h.Values("Vary") {
+		if v == "Cookie" {
+			return
+		}
+	}
+	h.Add("Vary", "Cookie")
+}
+
+// firePending runs the hooks queued while loading, now that the user is set.
+func (st *requestState) firePending() {
+	p := st.pending
+	st.pending = nil
+	for _, f := range p {
+		f()
+	}
+}

@@ -1,0 +1,106 @@
+// Package ginlogintest helps applications test their ginlogin-protected
+// routes with net/http/httptest: start "logged in as U" in one line, fresh or
+// not, with session protection on, on any session store; and check a
+// RememberStore implementation with one call to TestRememberStore.
+package ginlogintest
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/ginlogin"
+)
+
+// Option changes how a test login is made.
+type Option func(*options)
+
+type options struct {
+	login []ginlogin.LoginOption
+}
+
+// NotFresh makes a login that is not fresh, as after a restore from the
+// remember cookie: FreshLoginRequired routes answer "needs refresh".
+func NotFresh() Option {
+	return func(o *options) { o.login = append(o.login, ginlogin.NotFresh()) }
+}
+
+// Remember also sets the remember-me cookie.
+func Remember() Option {
+	return func(o *options) { o.login = append(o.login, ginlogin.Remember()) }
+}
+
+// Force logs in an inactive user.
+func Force() Option {
+	return func(o *options) { o.login = append(o.login, ginlogin.Force()) }
+}
+
+// Cookies logs user in through mgr, exactly as ginlogin.LoginUser does in a
+// handler (a session is created in mgr's store, a device in its
+// RememberStore, and Hooks.LoggedIn runs), for a client with the given peer
+// address ("192.0.2.1:1234") and User-Agent, and returns the cookies to send.
+// Session protection then accepts requests from that client.
+func Cookies(t testing.TB, mgr *ginlogin.Manager, user ginlogin.User, remoteAddr, userAgent string, opts ...Option) []*http.Cookie {
+	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	engine := gin.New()
+	engine.Use(ginlogin.Middleware(mgr))
+	var loginErr error
+	engine.GET("/ginlogintest/login", func(c *gin.Context) {
+		loginErr = ginlogin.LoginUser(c, user, o.login...)
+		c.Status(http.StatusNoContent)
+	})
+	req := httptest.NewRequest(http.MethodGet, "/ginlogintest/login", nil)
+	req.RemoteAddr = remoteAddr
+	req.Header.Set("User-Agent", userAgent)
+	rec := httptest.NewRecorder()
+	engine.ServeHTTP(rec, req)
+	if loginErr != nil {
+		t.Fatalf("ginlogintest: logging in user %q: %v", user.ID(), loginErr)
+	}
+	cookies := rec.Result().Cookies()
+	if len(cookies) == 0 {
+		t.Fatalf("ginlogintest: logging in user %q set no cookie", user.ID())
+	}
+	return cookies
+}
+
+// LoginRequest makes req logged in as user: it adds the cookies of a login
+// made from req's own RemoteAddr and User-Agent, so set those first if the
+// test changes them.
+//
+//	req := httptest.NewRequest("GET", "/dashboard", nil)
+//	ginlogintest.LoginRequest(t, mgr, req, alice)
+func LoginRequest(t testing.TB, mgr *ginlogin.Manager, req *http.Request, user ginlogin.User, opts ...Option) {
+	t.Helper()
+	for _, ck := range Cookies(t, mgr, user, req.RemoteAddr, req.UserAgent(), opts...) {
+		req.AddCookie(ck)
+	}
+}
+
+// goClientUserAgent is the User-Agent net/http's client sends by default.
+const goClientUserAgent = "Go-http-client/1.1"
+
+// LoginClient returns an http.Client for srv whose cookie jar holds a login
+// as user. The login matches requests from the loopback address with Go's
+// default User-Agent, which is what the client sends. Redirects are not
+// followed, so tests see them.
+func LoginClient(t testing.TB, mgr *ginlogin.Manager, srv *httptest.Server, user ginlogin.User, opts ...Option) *http.Client {
+	t.Helper()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatalf("ginlogintest: server URL: %v", err)
+	}
+	jar, _ := cookiejar.New(nil)
+	jar.SetCookies(u, Cookies(t, mgr, user, "127.0.0.1:40000", goClientUserAgent, opts...))
+	client := *srv.Client() // a copy: srv.Client() is shared
+	client.Jar = jar
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client
+}

@@ -1,0 +1,359 @@
+package ginlogin
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// LoginOption changes what LoginUser does.
+type LoginOption func(*loginOptions)
+
+type loginOptions struct {
+	remember    bool
+	rememberFor time.Duration
+	force       bool
+	fresh       bool
+	label       string
+}
+
+// Remember sets the remember-me cookie, so the login survives the end of the
+// browser session and of the session itself (Flask-Login's remember=True).
+func Remember() LoginOption { return func(o *loginOptions) { o.remember = true } }
+
+// RememberFor is Remember with a duration other than
+// Config.RememberCookie.Duration (Flask-Login's duration=).
+func RememberFor(d time.Duration) LoginOption {
+	return func(o *loginOptions) { o.remember, o.rememberFor = true, d }
+}
+
+// Force logs in a user even if it is not active (Flask-Login's force=True).
+// The guards still treat an inactive user as not authenticated.
+func Force() LoginOption { return func(o *loginOptions) { o.force = true } }
+
+// NotFresh logs in without marking the login fresh (Flask-Login's
+// fresh=False), e.g. after a login by e-mail link.
+func NotFresh() LoginOption { return func(o *loginOptions) { o.fresh = false } }
+
+// DeviceLabel names the device in the user's device list. Default: a short
+// description derived from the User-Agent.
+func DeviceLabel(label string) LoginOption { return func(o *loginOptions) { o.label = label } }
+
+// LoginUser logs user in: it gives the browser a new session (the old one is
+// deleted; values the application stored survive when the same user or
+// nobody was logged in, and are dropped when another user was), records the
+// login time, freshness and client identifier, binds the session to the
+// user's AuthStamp and, with a RememberStore, to a new device record, sets
+// the remember cookie if asked, saves the session and runs Hooks.LoggedIn.
+//
+// It returns ErrInactiveUser (changing nothing) for an inactive user unless
+// Force is given, and any error from the session or remember store, in which
+// case the caller should answer with the error (see Fail).
+func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
+	st, err := stateOf(c)
+	if err != nil {
+		return err
+	}
+	if user == nil || user.IsAnonymous() {
+		return errors.New("ginlogin: LoginUser needs a real user, not nil or anonymous")
+	}
+	o := loginOptions{fresh: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !o.force && !user.IsActive() {
+		return ErrInactiveUser
+	}
+	id := user.ID()
+	switch {
+	case id == "":
+		return ErrEmptyUserID
+	case len(id) > MaxUserIDLength:
+		return ErrUserIDTooLong
+	}
+	m := st.m
+	h, err := m.session(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	now := m.now()
+
+	// The browser's previous login, if any, ends here.
+	previousUser := h.str(keyUserID)
+	if err := m.remember.endDevice(ctx, h.str(keyDevice)); err != nil {
+		return err
+	}
+	if err := st.revokeRememberCookie(); err != nil {
+		return err
+	}
+	keep := keepNonLogin
+	if previousUser != "" && previousUser != id {
+		keep = nil // another user's data never carries over
+	}
+	if err := m.renew(c, h, keep); err != nil {
+		return err
+	}
+
+	rememberFor := m.cfg.RememberCookie.Duration
+	if o.rememberFor > 0 {
+		rememberFor = o.rememberFor
+	}
+	label := o.label
+	if label == "" {
+		label = deviceLabel(c.Request.UserAgent())
+	}
+	if len(label) > maxDeviceLabelLength {
+		label = label[:maxDeviceLabelLength]
+	}
+	stamp := m.stampMAC(user)
+	device, cookie, err := m.remember.startLogin(ctx, newLogin{
+		userID: id, stampMAC: stamp, label: label, remember: o.remember,
+		now: now, expires: now.Add(rememberFor),
+	})
+	if err != nil {
+		return err
+	}
+	h.s.Set(keyUserID, id)
+	h.s.Set(keyIdentifier, m.identifier(c))
+	h.setUnix(keyLoginAt, now)
+	h.setUnix(keySeenAt, now)
+	if o.fresh {
+		h.setUnix(keyFreshAt, now)
+	}
+	if stamp != nil {
+		h.s.Set(keyStamp, encodeMAC(stamp))
+	}
+	if device != "" {
+		h.s.Set(keyDevice, device)
+	}
+	if o.rememberFor > 0 {
+		h.s.Set(keyRememberFor, int64(o.rememberFor/time.Second))
+	}
+	if err := m.save(h); err != nil {
+		return err
+	}
+	if cookie != "" {
+		st.setRememberCookie(cookie, now.Add(rememberFor))
+	}
+	st.remembered = false
+	st.pending = nil
+	st.setUser(user)
+	if m.cfg.Hooks.LoggedIn != nil {
+		m.cfg.Hooks.LoggedIn(c, user)
+	}
+	return nil
+}
+
+// LogoutUser ends the login of this browser: the session is deleted from a
+// server-side store and replaced by an empty one, the device record and the
+// remember token are revoked (with a RememberStore, copies of the old
+// session cookie and remember cookie stop working too, on every session
+// store), the remember cookie is deleted with the attributes it was set
+// with, and Hooks.LoggedOut runs with the user that was logged in.
+//
+// Every step is tried even if one fails; the joined error is returned, and
+// the caller should then answer with it (see Fail). Logging out when nobody
+// is logged in is not an error. The new session can take a flash message.
+func LogoutUser(c *gin.Context) error {
+	st, err := stateOf(c)
+	if err != nil {
+		return err
+	}
+	m := st.m
+	user, loadErr := st.currentUser()
+	if loadErr != nil || user == nil {
+		user = m.anonymous
+	}
+	h, err := m.session(c)
+	if err != nil {
+		st.clearRememberCookie()
+		return errors.Join(loadErr, err)
+	}
+	errs := []error{
+		m.remember.endDevice(c.Request.Context(), h.str(keyDevice)),
+		st.revokeRememberCookie(),
+	}
+	if err := m.renew(c, h, nil); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, m.save(h))
+	}
+	st.clearRememberCookie()
+	st.remembered = false
+	st.pending = nil
+	st.setUser(m.anonymous)
+	if m.cfg.Hooks.LoggedOut != nil {
+		m.cfg.Hooks.LoggedOut(c, user)
+	}
+	return errors.Join(errs...)
+}
+
+// LogoutEverywhere logs the user out on every device: all their device
+// records and remember tokens are revoked, then this browser is logged out
+// as by LogoutUser. It needs a RememberStore; without one, end the other
+// sessions by changing the user's AuthStamp, then call LogoutUser.
+func LogoutEverywhere(c *gin.Context) error {
+	st, user, _, err := loggedIn(c)
+	if err != nil {
+		return err
+	}
+	if err := st.m.RevokeAllDevices(c.Request.Context(), user.ID()); err != nil {
+		return err
+	}
+	return LogoutUser(c)
+}
+
+// ConfirmLogin marks the current login fresh again after the user entered
+// their password (Flask-Login's confirm_login), gives the browser a new
+// session ID, refreshes the client identifier and runs Hooks.LoginConfirmed.
+// It returns ErrNotAuthenticated when nobody is logged in.
+func ConfirmLogin(c *gin.Context) error {
+	st, user, h, err := loggedIn(c)
+	if err != nil {
+		return err
+	}
+	m := st.m
+	if err := m.renew(c, h, keepAll); err != nil {
+		return err
+	}
+	now := m.now()
+	h.setUnix(keyFreshAt, now)
+	h.setUnix(keySeenAt, now)
+	h.s.Set(keyIdentifier, m.identifier(c))
+	if err := m.save(h); err != nil {
+		return err
+	}
+	if m.cfg.Hooks.LoginConfirmed != nil {
+		m.cfg.Hooks.LoginConfirmed(c, user)
+	}
+	return nil
+}
+
+// UpdateAuthStamp keeps this browser logged in after the user changed their
+// own credentials (Django's update_session_auth_hash). Call it with the
+// updated user once the new AuthStamp is saved: every other session and
+// remember token of the user stops working, while this session is re-bound
+// to the new stamp, gets a new ID and stays fresh. With a RememberStore all
+// other devices are revoked at once and this browser gets a new device (and
+// a new remember token if it had one).
+func UpdateAuthStamp(c *gin.Context, updated User) error {
+	st, user, h, err := loggedIn(c)
+	if err != nil {
+		return err
+	}
+	if updated == nil || updated.ID() != user.ID() {
+		return errors.New("ginlogin: UpdateAuthStamp needs the logged-in user")
+	}
+	m := st.m
+	ctx := c.Request.Context()
+	now := m.now()
+	hadRemember := st.rememberCookie() != "" && !st.rememberCleared
+	stamp := m.stampMAC(updated)
+	if m.cfg.RememberStore != nil {
+		if err := m.cfg.RememberStore.DeleteUserDevices(ctx, user.ID()); err != nil {
+			return storeErr("revoke all", err)
+		}
+	}
+	if err := m.renew(c, h, keepAll); err != nil {
+		return err
+	}
+	rememberFor := m.cfg.RememberCookie.Duration
+	device, cookie, err := m.remember.startLogin(ctx, newLogin{
+		userID: user.ID(), stampMAC: stamp, label: deviceLabel(c.Request.UserAgent()),
+		remember: hadRemember, now: now, expires: now.Add(rememberFor),
+	})
+	if err != nil {
+		return err
+	}
+	h.s.Delete(keyStamp)
+	if stamp != nil {
+		h.s.Set(keyStamp, encodeMAC(stamp))
+	}
+	h.s.Delete(keyDevice)
+	if device != "" {
+		h.s.Set(keyDevice, device)
+	}
+	h.setUnix(keySeenAt, now)
+	if err := m.save(h); err != nil {
+		return err
+	}
+	if cookie != "" {
+		st.setRememberCookie(cookie, now.Add(rememberFor))
+	} else if hadRemember {
+		st.clearRememberCookie()
+	}
+	st.setUser(updated)
+	return nil
+}
+
+// IsFresh reports whether the current login is fresh: made or confirmed with
+// a password less than Config.FreshFor ago, from the same client.
+func IsFresh(c *gin.Context) bool {
+	st, _, h, err := loggedIn(c)
+	if err != nil {
+		return false
+	}
+	at, ok := h.unix(keyFreshAt)
+	if !ok {
+		return false
+	}
+	return st.m.cfg.FreshFor == NoTimeout || st.m.now().Sub(at) < st.m.cfg.FreshFor
+}
+
+// IsRemembered reports whether the request carries a remember cookie that
+// was not revoked during the request (Flask-Login's login_remembered); after
+// a restore from the cookie it is true for the rest of the session's
+// requests that still carry it.
+func IsRemembered(c *gin.Context) bool {
+	st, err := stateOf(c)
+	if err != nil {
+		return false
+	}
+	if _, err := st.currentUser(); err != nil {
+		return false
+	}
+	if st.remembered {
+		return true
+	}
+	if st.rememberCleared {
+		return false
+	}
+	v := st.rememberCookie()
+	if v == "" {
+		return false
+	}
+	if t, ok := st.m.remember.(*signedTokens); ok {
+		_, _, _, valid := t.decode(v)
+		return valid
+	}
+	_, _, valid := parseSplitToken(v)
+	return valid
+}
+
+// loggedIn returns the request state, the logged-in user and the session,
+// or ErrNotAuthenticated.
+func loggedIn(c *gin.Context) (*requestState, User, sessionHandle, error) {
+	st, err := stateOf(c)
+	if err != nil {
+		return nil, nil, sessionHandle{}, err
+	}
+	user, err := st.currentUser()
+	if err != nil {
+		return nil, nil, sessionHandle{}, err
+	}
+	if !IsLoggedIn(user) {
+		return nil, nil, sessionHandle{}, ErrNotAuthenticated
+	}
+	h, err := st.m.session(c)
+	if err != nil {
+		return nil, nil, sessionHandle{}, err
+	}
+	if h.str(keyUserID) != user.ID() {
+		// Logged in by the request loader: there is no session login.
+		return nil, nil, sessionHandle{}, fmt.Errorf("%w: the request was authenticated by the request loader, not a session", ErrNotAuthenticated)
+	}
+	return st, user, h, nil
+}

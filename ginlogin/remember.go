@@ -1,0 +1,298 @@
+package ginlogin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Device is one browser's login as a RememberStore keeps it. The remember
+// cookie holds the selector and a secret validator; the store keeps only the
+// validator's SHA-256, so a copy of the store cannot be turned into cookies.
+type Device struct {
+	// Selector identifies the device; it is the public half of the token.
+	Selector string
+	// UserID is the User.ID() of the login.
+	UserID string
+	// ValidatorHash is the SHA-256 of the current validator; empty for a
+	// login that did not ask to be remembered (its session is still bound to
+	// the device, so revoking it ends that session).
+	ValidatorHash []byte
+	// PrevValidatorHash is the validator rotated out at RotatedAt. It is
+	// accepted for Config.RotationGrace after that, for parallel requests.
+	PrevValidatorHash []byte
+	// RotatedAt is when the validator last rotated.
+	RotatedAt time.Time
+	// StampMAC is the HMAC of the user's AuthStamp at login; empty if the
+	// user type has none.
+	StampMAC []byte
+	// Label describes the device to its owner ("Firefox on Linux").
+	Label string
+	// CreatedAt, LastUsedAt and ExpiresAt are kept by the library; the
+	// server refuses the device after ExpiresAt.
+	CreatedAt, LastUsedAt, ExpiresAt time.Time
+}
+
+// Remembered reports whether the device can restore a login by cookie.
+func (d Device) Remembered() bool { return len(d.ValidatorHash) > 0 }
+
+// PublicID is a stable identifier for the device that is safe to show and to
+// post back (a revoke button): it is derived from the selector but does not
+// reveal it.
+func (d Device) PublicID() string {
+	sum := sha256.Sum256([]byte("ginlogin device " + d.Selector))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// RememberStore keeps devices: one record per login from a browser. See the
+// package documentation, "Remember me and devices". Implementations must be
+// safe for concurrent use; ginlogintest.TestRememberStore checks one in a
+// single call. Errors other than ErrDeviceNotFound and ErrRotationConflict
+// are treated as outages when they wrap ErrStoreUnavailable (503) and as
+// internal errors otherwise (500): a failing store never logs anybody in or
+// out.
+type RememberStore interface {
+	// CreateDevice stores a new device. Selectors are random and unique.
+	CreateDevice(ctx context.Context, d Device) error
+	// Device returns the device with the selector, or ErrDeviceNotFound.
+	Device(ctx context.Context, selector string) (Device, error)
+	// RotateValidator replaces the validator hash if it still equals
+	// oldHash, keeping oldHash as PrevValidatorHash and setting RotatedAt and
+	// LastUsedAt to at. Otherwise it changes nothing and returns
+	// ErrRotationConflict (or ErrDeviceNotFound).
+	RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error
+	// TouchDevice sets LastUsedAt, and ExpiresAt when it is not zero.
+	TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error
+	// DeleteDevice removes a device; deleting a missing one is not an error.
+	DeleteDevice(ctx context.Context, selector string) error
+	// DeleteUserDevices removes every device of the user.
+	DeleteUserDevices(ctx context.Context, userID string) error
+	// UserDevices lists the user's devices, newest first.
+	UserDevices(ctx context.Context, userID string) ([]Device, error)
+}
+
+// tokenScheme is how logins are remembered: stateless signed tokens without a
+// RememberStore, split tokens with a device record per login with one.
+type tokenScheme interface {
+	// startLogin records a login and returns the device selector to keep in
+	// the session ("" when stateless) and, if l.remember, the cookie value.
+	startLogin(ctx context.Context, l newLogin) (device, cookie string, err error)
+	// checkSession validates the device a session is bound to, returning
+	// ErrDeviceRevoked when it is gone; touch records its use.
+	checkSession(ctx context.Context, device, userID string, now time.Time, touch bool) error
+	// sessionEnded is told that the device's session timed out; devices that
+	// cannot restore a login are deleted.
+	sessionEnded(ctx context.Context, device string) error
+	// endDevice revokes a device (logout, strong protection, revocation).
+	endDevice(ctx context.Context, device string) error
+	// restore checks a remember cookie value.
+	restore(ctx context.Context, value string, now time.Time) (restored, error)
+	// forget revokes the device a remember cookie value belongs to.
+	forget(ctx context.Context, value string) error
+	// refresh pushes the expiry of the user's valid token to expires and
+	// returns the cookie value to send, or "" when the token is not valid.
+	refresh(ctx context.Context, value, userID string, now, expires time.Time) (string, error)
+}
+
+// newLogin describes a login for tokenScheme.startLogin.
+type newLogin struct {
+	userID   string
+	stampMAC []byte
+	label    string
+	remember bool
+	now      time.Time
+	expires  time.Time
+}
+
+// restored is the outcome of checking a remember cookie.
+type restored struct {
+	ok       bool
+	userID   string
+	stampMAC []byte
+	device   string // selector, split tokens only
+	cookie   string // rotated cookie value; "" keeps the current cookie
+	theft    bool   // a rotated-out token was replayed: all devices revoked
+}
+
+// randomToken returns n random bytes, base64url-encoded.
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// rememberCookie returns the request's remember cookie value, or "".
+func (st *requestState) rememberCookie() string {
+	ck, err := st.c.Request.Cookie(st.m.cfg.RememberCookie.Name)
+	if err != nil || len(ck.Value) > 4096 {
+		return ""
+	}
+	return ck.Value
+}
+
+// loadFromRemember restores a login from the remember cookie into a new,
+// non-fresh session bound to the same device.
+func (st *requestState) loadFromRemember(h sessionHandle, value string, now time.Time) (User, error) {
+	m, c := st.m, st.c
+	ctx := c.Request.Context()
+	r, err := m.remember.restore(ctx, value, now)
+	if err != nil {
+		return nil, err
+	}
+	if r.theft {
+		m.cfg.Logger.Warn("ginlogin: replayed remember token, every device of the user revoked", "user_id_hash", hashForLog(r.userID))
+		if m.cfg.Hooks.TokenTheft != nil {
+			uid := r.userID
+			st.pending = append(st.pending, func() { m.cfg.Hooks.TokenTheft(c, uid) })
+		}
+	}
+	if !r.ok {
+		st.clearRememberCookie()
+		return nil, nil
+	}
+	if m.cfg.UserLoader == nil {
+		return nil, nil
+	}
+	user, err := m.cfg.UserLoader(ctx, r.userID)
+	if err != nil {
+		return nil, err
+	}
+	if user == nil || user.ID() != r.userID || !user.IsActive() || !m.stampMACMatches(user, r.stampMAC) {
+		return nil, st.revokeRememberCookie()
+	}
+	if err := m.renew(c, h, keepNonLogin); err != nil {
+		return nil, err
+	}
+	h.s.Set(keyUserID, r.userID)
+	h.s.Set(keyIdentifier, m.identifier(c))
+	h.setUnix(keyLoginAt, now)
+	h.setUnix(keySeenAt, now)
+	if mac := m.stampMAC(user); mac != nil {
+		h.s.Set(keyStamp, encodeMAC(mac))
+	}
+	if r.device != "" {
+		h.s.Set(keyDevice, r.device)
+	}
+	if err := m.save(h); err != nil {
+		return nil, err
+	}
+	if r.cookie != "" {
+		st.setRememberCookie(r.cookie, m.rememberExpiry(h, now))
+	}
+	st.remembered = true
+	if m.cfg.Hooks.LoadedFromCookie != nil {
+		st.pending = append(st.pending, func() { m.cfg.Hooks.LoadedFromCookie(c, user) })
+	}
+	return user, nil
+}
+
+// refreshRemember re-issues a remember cookie the browser sent, with a new
+// expiry (RememberCookie.RefreshEachRequest).
+func (st *requestState) refreshRemember(h sessionHandle, value string, now time.Time) error {
+	m := st.m
+	expires := m.rememberExpiry(h, now)
+	newValue, err := m.remember.refresh(st.c.Request.Context(), value, h.str(keyUserID), now, expires)
+	if err != nil || newValue == "" {
+		return err
+	}
+	st.setRememberCookie(newValue, expires)
+	return nil
+}
+
+// rememberExpiry is when a remember login made or refreshed now ends.
+func (m *Manager) rememberExpiry(h sessionHandle, now time.Time) time.Time {
+	d := m.cfg.RememberCookie.Duration
+	switch v := h.s.Get(keyRememberFor).(type) {
+	case int64:
+		d = time.Duration(v) * time.Second
+	case float64:
+		d = time.Duration(v) * time.Second
+	case int:
+		d = time.Duration(v) * time.Second
+	}
+	return now.Add(d)
+}
+
+// revokeRememberCookie revokes the device of the request's remember cookie
+// and deletes the cookie.
+func (st *requestState) revokeRememberCookie() error {
+	value := st.rememberCookie()
+	if value == "" || st.rememberCleared {
+		return nil
+	}
+	err := st.m.remember.forget(st.c.Request.Context(), value)
+	st.clearRememberCookie()
+	return err
+}
+
+// setRememberCookie sets the remember cookie, replacing any Set-Cookie for it
+// already in the response.
+func (st *requestState) setRememberCookie(value string, expires time.Time) {
+	rc := st.m.cfg.RememberCookie
+	maxAge := int(expires.Sub(st.m.now()) / time.Second)
+	if maxAge < 1 {
+		maxAge = 1
+	}
+	setCookie(st.c.Writer, &http.Cookie{
+		Name: rc.Name, Value: value, Path: rc.Path, Domain: rc.Domain,
+		Expires: expires.UTC(), MaxAge: maxAge,
+		Secure: !rc.Insecure, HttpOnly: !rc.ScriptReadable, SameSite: rc.SameSite,
+	})
+	st.rememberCleared = false
+}
+
+// clearRememberCookie deletes the remember cookie with the attributes it was
+// set with (browsers ignore a deletion whose Path, Domain, Secure or SameSite
+// differ). It is sent only when the browser has the cookie.
+func (st *requestState) clearRememberCookie() {
+	st.rememberCleared = true
+	if st.rememberCookie() == "" && !hasSetCookie(st.c.Writer.Header(), st.m.cfg.RememberCookie.Name) {
+		return
+	}
+	rc := st.m.cfg.RememberCookie
+	setCookie(st.c.Writer, &http.Cookie{
+		Name: rc.Name, Value: "", Path: rc.Path, Domain: rc.Domain,
+		Expires: time.Unix(0, 0), MaxAge: -1,
+		Secure: !rc.Insecure, HttpOnly: !rc.ScriptReadable, SameSite: rc.SameSite,
+	})
+}
+
+// setCookie adds ck to the response, dropping an earlier Set-Cookie of the
+// same name so that the browser sees one decision.
+func setCookie(w http.ResponseWriter, ck *http.Cookie) {
+	h := w.Header()
+	if lines := h.Values("Set-Cookie"); len(lines) > 0 {
+		kept := lines[:0:0]
+		for _, l := range lines {
+			if !strings.HasPrefix(l, ck.Name+"=") {
+				kept = append(kept, l)
+			}
+		}
+		h.Del("Set-Cookie")
+		for _, l := range kept {
+			h.Add("Set-Cookie", l)
+		}
+	}
+	http.SetCookie(w, ck)
+}
+
+func hasSetCookie(h http.Header, name string) bool {
+	for _, l := range h.Values("Set-Cookie") {
+		if strings.HasPrefix(l, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// hashForLog identifies a user in logs without writing the ID itself.
+func hashForLog(s string) string {
+	sum := sha256.Sum256([]byte("ginlogin log " + s))
+	return base64.RawURLEncoding.EncodeToString(sum[:6])
+}

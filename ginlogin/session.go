@@ -1,0 +1,244 @@
+package ginlogin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-contrib/sessions/cookie"
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
+)
+
+// Session keys the library owns. They carry an underscore prefix, as
+// Flask-Login's do, and hold only strings and int64s, so no gob registration
+// is ever needed and any store serializer (gob or JSON) works.
+const (
+	keyUserID      = "_user_id"          // User.ID()
+	keyFreshAt     = "_fresh_at"         // unix seconds of the last password entry
+	keyIdentifier  = "_id"               // HMAC of the client's address and User-Agent
+	keyLoginAt     = "_login_at"         // unix seconds of the login (absolute timeout)
+	keySeenAt      = "_seen_at"          // unix seconds of the last use (idle timeout)
+	keyStamp       = "_stamp"            // HMAC of the user's AuthStamp
+	keyDevice      = "_device"           // RememberStore selector of this login
+	keyRememberFor = "_remember_seconds" // per-login remember duration
+	keyNext        = "_next"             // page to return to (NextInSession)
+	keyFlashes     = "_flashes"          // pending flash messages
+)
+
+// loginKeys are the keys describing who is logged in. They never survive a
+// login, a logout or a timeout.
+var loginKeys = [...]string{keyUserID, keyFreshAt, keyIdentifier, keyLoginAt, keySeenAt, keyStamp, keyDevice, keyRememberFor}
+
+func isLoginKey(k any) bool {
+	s, ok := k.(string)
+	if !ok {
+		return false
+	}
+	for _, lk := range loginKeys {
+		if s == lk {
+			return true
+		}
+	}
+	return false
+}
+
+// sessionHandle is the request's session as both gin-contrib sees it (for
+// values and Save) and as gorilla keeps it (for the ID, to renew it).
+type sessionHandle struct {
+	s  sessions.Session
+	gs *gsessions.Session
+}
+
+// session returns the request's session. A cookie that does not decode
+// (tampered, expired, signed with an unknown key) gives an empty session; any
+// other failure of the store is returned, wrapped with ErrStoreUnavailable when
+// it looks like an outage.
+func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
+	v, ok := c.Get(sessions.DefaultKey)
+	if !ok {
+		return sessionHandle{}, ErrNoMiddleware
+	}
+	s, ok := v.(sessions.Session)
+	if !ok {
+		return sessionHandle{}, fmt.Errorf("ginlogin: %q in the gin.Context is a %T, not a sessions.Session", sessions.DefaultKey, v)
+	}
+	gs, err := m.store.Get(c.Request, m.cfg.SessionCookie.Name)
+	if err != nil {
+		var decodeErr securecookie.Error
+		if errors.As(err, &decodeErr) && decodeErr.IsDecode() {
+			err = nil
+		} else if IsUnavailable(err) {
+			return sessionHandle{}, fmt.Errorf("%w: session store: %w", ErrStoreUnavailable, err)
+		} else {
+			return sessionHandle{}, fmt.Errorf("ginlogin: session store: %w", err)
+		}
+	}
+	if gs == nil {
+		return sessionHandle{}, errors.New("ginlogin: session store returned no session")
+	}
+	return sessionHandle{s: s, gs: gs}, nil
+}
+
+func (h sessionHandle) str(key string) string {
+	v, _ := h.s.Get(key).(string)
+	return v
+}
+
+// unix reads a timestamp, whatever number type the store's serializer gave
+// back (gob keeps int64, JSON gives float64).
+func (h sessionHandle) unix(key string) (time.Time, bool) {
+	var n int64
+	switch v := h.s.Get(key).(type) {
+	case int64:
+		n = v
+	case int:
+		n = int64(v)
+	case float64:
+		n = int64(v)
+	case string:
+		var err error
+		if n, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return time.Time{}, false
+		}
+	default:
+		return time.Time{}, false
+	}
+	if n <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}
+
+func (h sessionHandle) setUnix(key string, t time.Time) { h.s.Set(key, t.Unix()) }
+
+// renew gives the browser a new session, keeping only the values keep
+// accepts. On server-side stores (Redis, memstore, databases) the old record
+// is deleted and a new ID is issued when the session is saved; on the cookie
+// store the new contents replace the old cookie. This is the session-fixation
+// defence gin-contrib/sessions lacks.
+func (m *Manager) renew(c *gin.Context, h sessionHandle, keep func(key any) bool) error {
+	kept := make(map[any]any, len(h.gs.Values))
+	for k, v := range h.gs.Values {
+		if keep != nil && keep(k) {
+			kept[k] = v
+		}
+	}
+	if h.gs.ID != "" {
+		opts := *h.gs.Options
+		expired := opts
+		expired.MaxAge = -1
+		h.gs.Options = &expired
+		// Most stores delete the server-side record when saved with a
+		// negative MaxAge. The deletion cookie goes nowhere: the response gets
+		// the new session's cookie instead.
+		err := h.gs.Store().Save(c.Request, discardWriter{}, h.gs)
+		h.gs.Options = &opts
+		if err != nil {
+			return fmt.Errorf("%w: deleting the old session: %w", ErrStoreUnavailable, err)
+		}
+		h.gs.ID = ""
+	}
+	h.gs.IsNew = true
+	for k := range h.gs.Values {
+		delete(h.gs.Values, k)
+	}
+	for k, v := range kept {
+		h.gs.Values[k] = v
+	}
+	markWritten(h)
+	return nil
+}
+
+// markWritten makes gin-contrib's Save store the session: it only saves
+// sessions changed through its own methods, and deleting a key that does not
+// exist is the one change that changes nothing.
+func markWritten(h sessionHandle) { h.s.Delete("_ginlogin_unused") }
+
+// keepNonLogin keeps the application's own values and the library's
+// non-login values (flashes, next).
+func keepNonLogin(k any) bool { return !isLoginKey(k) }
+
+// keepAll keeps every value: used to change the session ID only.
+func keepAll(any) bool { return true }
+
+// save stores the session, so that its cookie is set before the response is
+// written.
+func (m *Manager) save(h sessionHandle) error {
+	if err := h.s.Save(); err != nil {
+		if IsUnavailable(err) {
+			return fmt.Errorf("%w: saving the session: %w", ErrStoreUnavailable, err)
+		}
+		return fmt.Errorf("ginlogin: saving the session: %w", err)
+	}
+	return nil
+}
+
+// discardWriter swallows the cookie of a deleted session.
+type discardWriter struct{}
+
+func (discardWriter) Header() http.Header         { return http.Header{} }
+func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (discardWriter) WriteHeader(int)             {}
+
+// applyStoreOptions sets every session cookie attribute at once (a partial
+// sessions.Options would zero the rest, and a zero MaxAge makes the Redis
+// store delete sessions) and makes the store's codecs refuse cookies older
+// than the session lifetime (gin-contrib's Options leaves them at 30 days).
+func applyStoreOptions(store sessions.Store, sc SessionCookieConfig, absolute time.Duration) {
+	maxAge := int(sessionLifetime(absolute) / time.Second)
+	store.Options(sessions.Options{
+		Path:     sc.Path,
+		Domain:   sc.Domain,
+		MaxAge:   maxAge,
+		Secure:   !sc.Insecure,
+		HttpOnly: true,
+		SameSite: sc.SameSite,
+	})
+	switch s := store.(type) {
+	case interface{ MaxAge(int) }: // cookie and memstore stores
+		s.MaxAge(maxAge)
+	case interface{ SetMaxAge(int) }: // redis store
+		s.SetMaxAge(maxAge)
+	}
+}
+
+// sessionLifetime is how long a session record and its cookie live.
+func sessionLifetime(absolute time.Duration) time.Duration {
+	if absolute == NoTimeout {
+		return DefaultRememberDuration
+	}
+	return absolute
+}
+
+var cookieStoreType = reflect.TypeOf((*gsessions.CookieStore)(nil))
+
+// isCookieStore reports whether store keeps the whole session in the cookie.
+func isCookieStore(store sessions.Store) bool {
+	v := reflect.ValueOf(store)
+	if v.Type() == cookieStoreType {
+		return true
+	}
+	v = reflect.Indirect(v)
+	if v.Kind() != reflect.Struct {
+		return false
+	}
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Anonymous && v.Field(i).Type() == cookieStoreType {
+			return true
+		}
+	}
+	return false
+}
+
+// NewCookieStore returns a gin-contrib/sessions cookie store whose cookies
+// are signed and encrypted with keys derived from secrets (see
+// SessionKeyPairs). New applies the cookie attributes and lifetime to it.
+func NewCookieStore(secrets ...[]byte) sessions.Store {
+	return cookie.NewStore(SessionKeyPairs(secrets...)...)
+}

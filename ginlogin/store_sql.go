@@ -1,0 +1,270 @@
+package ginlogin
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Dialect selects the SQL flavour of a SQLStore.
+type Dialect int
+
+// Supported dialects.
+const (
+	// SQLite works with modernc.org/sqlite (pure Go) and mattn/go-sqlite3.
+	SQLite Dialect = iota + 1
+	// Postgres works with pgx's database/sql driver and lib/pq.
+	Postgres
+)
+
+// DefaultDeviceTable is the table a SQLStore uses unless told otherwise.
+const DefaultDeviceTable = "ginlogin_devices"
+
+// SQLStore is a RememberStore in a SQLite or PostgreSQL database, through
+// database/sql. Times are stored as Unix microseconds, hashes as bytes. All
+// instances of a site that share the database share their devices. Database
+// errors are wrapped with ErrStoreUnavailable, so an outage gives a 503.
+type SQLStore struct {
+	db      *sql.DB
+	dialect Dialect
+	table   string
+	q       sqlQueries
+}
+
+var _ RememberStore = (*SQLStore)(nil)
+
+type sqlQueries struct {
+	insert, get, rotate, touch, touchExpires, del, delUser, list, delExpired string
+}
+
+var tableNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// NewSQLStore returns a store using table (DefaultDeviceTable when empty) in
+// db. Call Migrate once at start-up to create the table.
+func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
+	if db == nil {
+		return nil, errors.New("ginlogin: NewSQLStore needs a *sql.DB")
+	}
+	if dialect != SQLite && dialect != Postgres {
+		return nil, fmt.Errorf("ginlogin: NewSQLStore: unknown dialect %d: use ginlogin.SQLite or ginlogin.Postgres", dialect)
+	}
+	if table == "" {
+		table = DefaultDeviceTable
+	}
+	if !tableNamePattern.MatchString(table) {
+		return nil, fmt.Errorf("ginlogin: NewSQLStore: table name %q must be letters, digits and underscores", table)
+	}
+	s := &SQLStore{db: db, dialect: dialect, table: table}
+	cols := "selector, user_id, validator_hash, prev_validator_hash, rotated_at, stamp_mac, label, created_at, last_used_at, expires_at"
+	s.q = sqlQueries{
+		insert:       s.rebind("INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		get:          s.rebind("SELECT " + cols + " FROM " + table + " WHERE selector = ?"),
+		rotate:       s.rebind("UPDATE " + table + " SET prev_validator_hash = validator_hash, validator_hash = ?, rotated_at = ?, last_used_at = ? WHERE selector = ? AND validator_hash = ?"),
+		touch:        s.rebind("UPDATE " + table + " SET last_used_at = ? WHERE selector = ?"),
+		touchExpires: s.rebind("UPDATE " + table + " SET last_used_at = ?, expires_at = ? WHERE selector = ?"),
+		del:          s.rebind("DELETE FROM " + table + " WHERE selector = ?"),
+		delUser:      s.rebind("DELETE FROM " + table + " WHERE user_id = ?"),
+		list:         s.rebind("SELECT " + cols + " FROM " + table + " WHERE user_id = ? ORDER BY created_at DESC, selector"),
+		delExpired:   s.rebind("DELETE FROM " + table + " WHERE expires_at <= ?"),
+	}
+	return s, nil
+}
+
+// Schema returns the statements Migrate runs, for applications that manage
+// their schema with their own migration tool.
+func (s *SQLStore) Schema() []string {
+	blob := "BLOB"
+	if s.dialect == Postgres {
+		blob = "BYTEA"
+	}
+	return []string{
+		"CREATE TABLE IF NOT EXISTS " + s.table + ` (
+	selector            TEXT PRIMARY KEY,
+	user_id             TEXT NOT NULL,
+	validator_hash      ` + blob + `,
+	prev_validator_hash ` + blob + `,
+	rotated_at          BIGINT NOT NULL DEFAULT 0,
+	stamp_mac           ` + blob + `,
+	label               TEXT NOT NULL DEFAULT '',
+	created_at          BIGINT NOT NULL,
+	last_used_at        BIGINT NOT NULL,
+	expires_at          BIGINT NOT NULL
+)`,
+		"CREATE INDEX IF NOT EXISTS " + s.table + "_user_id ON " + s.table + " (user_id)",
+		"CREATE INDEX IF NOT EXISTS " + s.table + "_expires_at ON " + s.table + " (expires_at)",
+	}
+}
+
+// Migrate creates the device table and its indexes if they do not exist.
+func (s *SQLStore) Migrate(ctx context.Context) error {
+	for _, stmt := range s.Schema() {
+		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("ginlogin: creating the device table: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *SQLStore) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unavailable(op string, err error) error {
+	return fmt.Errorf("ginlogin: sql store %s: %w: %w", op, ErrStoreUnavailable, err)
+}
+
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(n)
+}
+
+func nullable(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// CreateDevice implements RememberStore.
+func (s *SQLStore) CreateDevice(ctx context.Context, d Device) error {
+	_, err := s.db.ExecContext(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), nullable(d.PrevValidatorHash),
+		micros(d.RotatedAt), nullable(d.StampMAC), d.Label, micros(d.CreatedAt), micros(d.LastUsedAt), micros(d.ExpiresAt))
+	if err != nil {
+		return unavailable("create", err)
+	}
+	return nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanDevice(r rowScanner) (Device, error) {
+	var d Device
+	var rotated, created, lastUsed, expires int64
+	if err := r.Scan(&d.Selector, &d.UserID, &d.ValidatorHash, &d.PrevValidatorHash, &rotated, &d.StampMAC,
+		&d.Label, &created, &lastUsed, &expires); err != nil {
+		return Device{}, err
+	}
+	d.RotatedAt, d.CreatedAt, d.LastUsedAt, d.ExpiresAt = fromMicros(rotated), fromMicros(created), fromMicros(lastUsed), fromMicros(expires)
+	return d, nil
+}
+
+// Device implements RememberStore.
+func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) {
+	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q.get, selector))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, ErrDeviceNotFound
+	}
+	if err != nil {
+		return Device{}, unavailable("lookup", err)
+	}
+	return d, nil
+}
+
+// RotateValidator implements RememberStore with one conditional UPDATE, so
+// two requests rotating the same token cannot both succeed.
+func (s *SQLStore) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.q.rotate, newHash, micros(at), micros(at), selector, oldHash)
+	if err != nil {
+		return unavailable("rotate", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return unavailable("rotate", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := s.Device(ctx, selector); err != nil {
+		return err
+	}
+	return ErrRotationConflict
+}
+
+// TouchDevice implements RememberStore.
+func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
+	var err error
+	if expires.IsZero() {
+		_, err = s.db.ExecContext(ctx, s.q.touch, micros(lastUsed), selector)
+	} else {
+		_, err = s.db.ExecContext(ctx, s.q.touchExpires, micros(lastUsed), micros(expires), selector)
+	}
+	if err != nil {
+		return unavailable("touch", err)
+	}
+	return nil
+}
+
+// DeleteDevice implements RememberStore.
+func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
+	if _, err := s.db.ExecContext(ctx, s.q.del, selector); err != nil {
+		return unavailable("delete", err)
+	}
+	return nil
+}
+
+// DeleteUserDevices implements RememberStore.
+func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
+	if _, err := s.db.ExecContext(ctx, s.q.delUser, userID); err != nil {
+		return unavailable("delete user devices", err)
+	}
+	return nil
+}
+
+// UserDevices implements RememberStore.
+func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
+	rows, err := s.db.QueryContext(ctx, s.q.list, userID)
+	if err != nil {
+		return nil, unavailable("list", err)
+	}
+	defer rows.Close()
+	var out []Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, unavailable("list", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("list", err)
+	}
+	return out, nil
+}
+
+// DeleteExpired removes devices that expired before now and returns how
+// many. Run it now and then (the example app does so every hour).
+func (s *SQLStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q.delExpired, micros(now))
+	if err != nil {
+		return 0, unavailable("delete expired", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
