@@ -116,17 +116,29 @@ func (st *requestState) setUser(u User) {
 	markUserDependent(st.c)
 }
 
+// Header values shared by every response (full slices, so an append by
+// someone else copies instead of writing into them).
+var (
+	noStore    = []string{"no-store"}
+	varyCookie = []string{"Cookie"}
+)
+
 // markUserDependent stops caches from storing or sharing a response that
-// depends on who is logged in.
+// depends on who is logged in: Cache-Control: no-store and Vary: Cookie.
 func markUserDependent(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
-	for _, v := range h.Values("Vary") {
+	h["Cache-Control"] = noStore[:1:1]
+	vary := h["Vary"]
+	for _, v := range vary {
 		if v == "Cookie" {
 			return
 		}
 	}
-	h.Add("Vary", "Cookie")
+	if len(vary) == 0 {
+		h["Vary"] = varyCookie[:1:1]
+		return
+	}
+	h["Vary"] = append(vary, "Cookie")
 }
 
 // firePending runs the hooks queued while loading, now that the user is set.
