@@ -49,7 +49,7 @@ func Flash(c *gin.Context, category, message string) error {
 		h.s.AddFlash(p, keyFlashes)
 	}
 	h.s.AddFlash(string(b), keyFlashes)
-	return st.m.save(h)
+	return st.m.save(c, h)
 }
 
 // Flashes returns and removes the waiting messages, oldest first, and saves
@@ -79,7 +79,7 @@ func Flashes(c *gin.Context) []FlashMessage {
 			out = append(out, f)
 		}
 	}
-	if err := st.m.save(h); err != nil {
+	if err := st.m.save(c, h); err != nil {
 		st.m.cfg.Logger.Warn("ginlogin: could not save the session after reading flashes", "err", err)
 	}
 	return out

@@ -132,7 +132,7 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	if o.rememberFor > 0 {
 		h.s.Set(keyRememberFor, int64(o.rememberFor/time.Second))
 	}
-	if err := m.save(h); err != nil {
+	if err := m.save(c, h); err != nil {
 		return err
 	}
 	if cookie != "" {
@@ -179,7 +179,7 @@ func LogoutUser(c *gin.Context) error {
 	if err := m.renew(c, h, nil); err != nil {
 		errs = append(errs, err)
 	} else {
-		errs = append(errs, m.save(h))
+		errs = append(errs, m.save(c, h))
 	}
 	st.clearRememberCookie()
 	st.remembered = false
@@ -223,7 +223,7 @@ func ConfirmLogin(c *gin.Context) error {
 	h.setUnix(keyFreshAt, now)
 	h.setUnix(keySeenAt, now)
 	h.s.Set(keyIdentifier, m.identifier(c))
-	if err := m.save(h); err != nil {
+	if err := m.save(c, h); err != nil {
 		return err
 	}
 	if m.cfg.Hooks.LoginConfirmed != nil {
@@ -277,7 +277,7 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 		h.s.Set(keyDevice, device)
 	}
 	h.setUnix(keySeenAt, now)
-	if err := m.save(h); err != nil {
+	if err := m.save(c, h); err != nil {
 		return err
 	}
 	if cookie != "" {

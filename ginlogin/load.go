@@ -93,7 +93,7 @@ func (st *requestState) loadFromSession(h sessionHandle, uid string, now time.Ti
 		}
 		if h.s.Get(keyFreshAt) != nil {
 			h.s.Delete(keyFreshAt)
-			if err := m.save(h); err != nil {
+			if err := m.save(c, h); err != nil {
 				return nil, false, err
 			}
 		}
@@ -132,7 +132,7 @@ func (st *requestState) loadFromSession(h sessionHandle, uid string, now time.Ti
 	}
 	if touch {
 		h.setUnix(keySeenAt, now)
-		if err := m.save(h); err != nil {
+		if err := m.save(c, h); err != nil {
 			return nil, false, err
 		}
 	}
@@ -162,7 +162,7 @@ func (st *requestState) endLogin(h sessionHandle, reason error, revoke bool) err
 	if err := m.renew(c, h, keepNonLogin); err != nil {
 		errs = append(errs, err)
 	} else {
-		errs = append(errs, m.save(h))
+		errs = append(errs, m.save(c, h))
 	}
 	if reason != nil && m.cfg.Hooks.SessionEnded != nil {
 		st.pending = append(st.pending, func() { m.cfg.Hooks.SessionEnded(c, reason) })

@@ -54,7 +54,7 @@ func NextURL(c *gin.Context, fallback string) string {
 			if v := h.str(keyNext); v != "" {
 				candidates = append(candidates, v)
 				h.s.Delete(keyNext)
-				_ = st.m.save(h)
+				_ = st.m.save(c, h)
 			}
 		}
 	}
@@ -76,7 +76,7 @@ func (m *Manager) setSessionNext(c *gin.Context, next string) error {
 	} else {
 		h.s.Delete(keyNext)
 	}
-	return m.save(h)
+	return m.save(c, h)
 }
 
 // LoginURL returns loginURL with field (usually "next") set to the page to

@@ -179,7 +179,7 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 	if r.device != "" {
 		h.s.Set(keyDevice, r.device)
 	}
-	if err := m.save(h); err != nil {
+	if err := m.save(c, h); err != nil {
 		return nil, err
 	}
 	if r.cookie != "" {
@@ -280,6 +280,24 @@ func setCookie(w http.ResponseWriter, ck *http.Cookie) {
 		}
 	}
 	http.SetCookie(w, ck)
+}
+
+// keepLastSetCookie drops all but the last Set-Cookie line for name.
+func keepLastSetCookie(h http.Header, name string) {
+	lines := h.Values("Set-Cookie")
+	last := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, name+"=") {
+			last = i
+		}
+	}
+	kept := make([]string, 0, len(lines))
+	for i, l := range lines {
+		if i == last || !strings.HasPrefix(l, name+"=") {
+			kept = append(kept, l)
+		}
+	}
+	h["Set-Cookie"] = kept
 }
 
 func hasSetCookie(h http.Header, name string) bool {

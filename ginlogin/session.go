@@ -168,13 +168,19 @@ func keepNonLogin(k any) bool { return !isLoginKey(k) }
 func keepAll(any) bool { return true }
 
 // save stores the session, so that its cookie is set before the response is
-// written.
-func (m *Manager) save(h sessionHandle) error {
+// written. When one request saves twice (a timeout followed by a remember
+// restore), only the last session cookie is kept in the response.
+func (m *Manager) save(c *gin.Context, h sessionHandle) error {
+	name := m.cfg.SessionCookie.Name
+	hadCookie := hasSetCookie(c.Writer.Header(), name)
 	if err := h.s.Save(); err != nil {
 		if IsUnavailable(err) {
 			return fmt.Errorf("%w: saving the session: %w", ErrStoreUnavailable, err)
 		}
 		return fmt.Errorf("ginlogin: saving the session: %w", err)
+	}
+	if hadCookie {
+		keepLastSetCookie(c.Writer.Header(), name)
 	}
 	return nil
 }
