@@ -109,7 +109,7 @@ func (st *requestState) loadFromSession(h sessionHandle, uid string, now time.Ti
 	}
 
 	device := h.str(keyDevice)
-	touch := now.Sub(seenAt) >= touchInterval
+	touch := now.Sub(seenAt) >= m.touchInterval()
 	switch err := m.remember.checkSession(ctx, device, uid, now, touch); {
 	case errors.Is(err, ErrDeviceRevoked):
 		return nil, false, st.endLogin(h, ErrDeviceRevoked, false)
@@ -168,6 +168,16 @@ func (st *requestState) endLogin(h sessionHandle, reason error, revoke bool) err
 		st.pending = append(st.pending, func() { m.cfg.Hooks.SessionEnded(c, reason) })
 	}
 	return errors.Join(errs...)
+}
+
+// touchInterval is how often a session's last use is recorded: once a
+// minute, so an active session is not rewritten on every request, but often
+// enough for a short IdleTimeout.
+func (m *Manager) touchInterval() time.Duration {
+	if m.cfg.IdleTimeout != NoTimeout && m.cfg.IdleTimeout/10 < touchInterval {
+		return m.cfg.IdleTimeout / 10
+	}
+	return touchInterval
 }
 
 // queue runs hook after the user is set, if it is not nil.
