@@ -235,7 +235,7 @@ func (st *requestState) revokeRememberCookie() error {
 // already in the response.
 func (st *requestState) setRememberCookie(value string, expires time.Time) {
 	rc := st.m.cfg.RememberCookie
-	maxAge := int(expires.Sub(st.m.now()) / time.Second)
+	maxAge := int((expires.Sub(st.m.now()) + time.Second/2) / time.Second)
 	if maxAge < 1 {
 		maxAge = 1
 	}
