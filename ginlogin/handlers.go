@@ -24,7 +24,8 @@ type loginOptions struct {
 func Remember() LoginOption { return func(o *loginOptions) { o.remember = true } }
 
 // RememberFor is Remember with a duration other than
-// Config.RememberCookie.Duration (Flask-Login's duration=).
+// Config.RememberCookie.Duration (Flask-Login's duration=). Zero means the
+// configured duration; LoginUser refuses a negative or sub-second d.
 func RememberFor(d time.Duration) LoginOption {
 	return func(o *loginOptions) { o.remember, o.rememberFor = true, d }
 }
@@ -62,6 +63,9 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	o := loginOptions{fresh: true}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.rememberFor != 0 && o.rememberFor < time.Second {
+		return fmt.Errorf("ginlogin: RememberFor(%v): use a positive duration of at least one second", o.rememberFor)
 	}
 	if !o.force && !user.IsActive() {
 		return ErrInactiveUser

@@ -113,9 +113,10 @@ type restored struct {
 	ok       bool
 	userID   string
 	stampMAC []byte
-	device   string // selector, split tokens only
-	cookie   string // rotated cookie value; "" keeps the current cookie
-	theft    bool   // a rotated-out token was replayed: all devices revoked
+	device   string    // selector, split tokens only
+	cookie   string    // rotated cookie value; "" keeps the current cookie
+	expires  time.Time // the device's expiry, for the rotated cookie
+	theft    bool      // a rotated-out token was replayed: all devices revoked
 }
 
 // randomToken returns n random bytes, base64url-encoded.
@@ -183,7 +184,22 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 		return nil, err
 	}
 	if r.cookie != "" {
-		st.setRememberCookie(r.cookie, m.rememberExpiry(h, now))
+		// The rotated cookie keeps the device's expiry: restoring a login
+		// does not extend it, unless RefreshEachRequest says so below.
+		expires := r.expires
+		if expires.IsZero() {
+			expires = m.rememberExpiry(h, now)
+		}
+		st.setRememberCookie(r.cookie, expires)
+	}
+	if m.cfg.RememberCookie.RefreshEachRequest {
+		current := r.cookie
+		if current == "" {
+			current = value
+		}
+		if err := st.refreshRemember(h, current, now); err != nil {
+			return nil, err
+		}
 	}
 	st.remembered = true
 	if m.cfg.Hooks.LoadedFromCookie != nil {

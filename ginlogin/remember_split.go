@@ -172,7 +172,7 @@ func (t *splitTokens) restore(ctx context.Context, value string, now time.Time) 
 			}
 			err = t.store.RotateValidator(ctx, selector, d.ValidatorHash, hash, now)
 			if err == nil {
-				r.ok, r.cookie = true, selector+"."+text
+				r.ok, r.cookie, r.expires = true, selector+"."+text, d.ExpiresAt
 				return r, nil
 			}
 			if !errors.Is(err, ErrRotationConflict) && !errors.Is(err, ErrDeviceNotFound) {
