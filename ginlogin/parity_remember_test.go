@@ -176,11 +176,9 @@ func TestParity_RememberMeAcceptsDurationAsInt(t *testing.T) {
 func TestParity_RememberMeWithInvalidDurationReturns500Response(t *testing.T) {
 	for _, d := range []time.Duration{-123 * time.Second, 123 * time.Nanosecond, NoTimeout} {
 		t.Run(d.String(), func(t *testing.T) {
-			_, err := New(Config{
-				SecretKeys: [][]byte{testSecret}, SessionStore: NewCookieStore(testSecret),
-				UserLoader:     newUserDB().load,
-				RememberCookie: RememberCookieConfig{Duration: d},
-			})
+			cfg := parityConfig()
+			cfg.RememberCookie.Duration = d
+			_, err := New(cfg)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "Config.RememberCookie.Duration")
 		})
@@ -215,7 +213,7 @@ func TestParity_SetCookieWithInvalidDurationRaisesException(t *testing.T) {
 		{"RotationGrace", func(c *Config) { c.RotationGrace = NoTimeout }, "ginlogin: Config.RotationGrace is -1ns: use a positive duration of at least one second"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
-			cfg := Config{SecretKeys: [][]byte{testSecret}, SessionStore: NewCookieStore(testSecret), UserLoader: newUserDB().load}
+			cfg := parityConfig()
 			tc.set(&cfg)
 			_, err := New(cfg)
 			require.Error(t, err)
@@ -594,7 +592,9 @@ func TestParity_SecretKeyBytes(t *testing.T) {
 	for i := range key {
 		key[i] = byte(i * 7)
 	}
-	_, err := New(Config{SecretKeys: [][]byte{key}, SessionStore: NewCookieStore(key), UserLoader: newUserDB().load})
+	cfg := parityConfig()
+	cfg.SecretKeys, cfg.SessionStore = [][]byte{key}, NewCookieStore(key)
+	_, err := New(cfg)
 	assert.NoError(t, err)
 }
 
@@ -616,7 +616,9 @@ func TestParity_SecretKeyNative(t *testing.T) {
 		{"short second", [][]byte{testSecret, []byte("short")}, "ginlogin: Config.SecretKeys[1] is 5 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(Config{SecretKeys: tc.keys, SessionStore: NewCookieStore(testSecret), UserLoader: newUserDB().load})
+			cfg := parityConfig()
+			cfg.SecretKeys = tc.keys
+			_, err := New(cfg)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})

@@ -12,6 +12,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -111,6 +113,17 @@ func (l *hookLog) hooks() Hooks {
 			l.mu.Unlock()
 		},
 		TokenTheft: func(*gin.Context, string) { l.record(hookTokenTheft, nil) },
+	}
+}
+
+// parityConfig is a valid configuration for tests that call New directly:
+// the test secret, a cookie store, an empty user table, quiet logging.
+func parityConfig() Config {
+	return Config{
+		SecretKeys:   [][]byte{testSecret},
+		SessionStore: NewCookieStore(testSecret),
+		UserLoader:   newUserDB().load,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 
@@ -316,7 +329,9 @@ func TestParity_ClassInit(t *testing.T) {
 // Flask raises on the first request; ginlogin refuses the configuration in
 // New, before any request (different on purpose: fail at start-up).
 func TestParity_NoUserLoaderRaises(t *testing.T) {
-	_, err := New(Config{SecretKeys: [][]byte{testSecret}, SessionStore: NewCookieStore(testSecret)})
+	cfg := parityConfig()
+	cfg.UserLoader = nil
+	_, err := New(cfg)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "missing user loader")
 	assert.Contains(t, err.Error(), "Config.UserLoader")

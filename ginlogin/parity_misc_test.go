@@ -1,0 +1,282 @@
+package ginlogin
+
+// Flask-Login parity tests, part 6: templates (#76), login URL generation
+// (#85-#88), the user mixins (#94-#99), and the customisation points
+// Flask-Login has no test for (id_attribute, anonymous_user).
+
+import (
+	"context"
+	"html/template"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Flask-Login #76 test_user_context_processor
+// Different on purpose: there is no context processor that loads the user
+// on every template render. Handlers pass CurrentUser and Flashes to their
+// templates; for an anonymous request the user is an AnonymousUser.
+func TestParity_UserContextProcessor(t *testing.T) {
+	a := newParityApp(t, func(c *Config) { c.LoginURL = "/login" })
+	a.engine.SetHTMLTemplate(template.Must(template.New("page").Parse(
+		`{{if .user.IsAnonymous}}anonymous{{else}}{{.user.ID}}{{end}}|{{range .flashes}}{{.Category}}:{{.Message}};{{end}}`)))
+	var seen User
+	a.engine.GET("/page", func(c *gin.Context) {
+		seen = CurrentUser(c)
+		c.HTML(200, "page", gin.H{"user": seen, "flashes": Flashes(c)})
+	})
+	b := a.browser()
+	require.Equal(t, 302, b.get("/protected").Code)
+	_, body := b.text("/page")
+	assert.Equal(t, "anonymous|message:Please log in to access this page.;", body)
+	assert.IsType(t, AnonymousUser{}, seen)
+
+	require.Equal(t, 200, b.get("/login/1").Code)
+	_, body = b.text("/page")
+	assert.Equal(t, "1|", body)
+}
+
+// Flask-Login #85 test_make_next_param
+// Also §1.5: the query is kept and the fragment dropped.
+func TestParity_MakeNextParam(t *testing.T) {
+	for _, tc := range []struct{ login, current, want string }{
+		{"/login", "http://localhost/profile", "/profile"},
+		{"https://localhost/login", "http://localhost/profile", "http://localhost/profile"},
+		{"http://accounts.localhost/login", "http://localhost/profile", "http://localhost/profile"},
+		{"/login", "http://localhost/p?x=1&y=2#frag", "/p?x=1&y=2"},
+		{"http://localhost/login", "http://localhost/p?x=1", "/p?x=1"},
+	} {
+		assert.Equal(t, tc.want, MakeNextParam(tc.login, tc.current), "%s %s", tc.login, tc.current)
+	}
+}
+
+// Flask-Login #86 test_login_url_generation
+// Also §1.5's examples: blank values in the login URL's query are kept.
+func TestParity_LoginURLGeneration(t *testing.T) {
+	const protected = "http://localhost/protected"
+	for _, tc := range []struct{ login, next, field, want string }{
+		{"/login", protected, "n", "/login?n=%2Fprotected"},
+		{"/login", protected, "", "/login?next=%2Fprotected"},
+		{"https://auth.localhost/login", protected, "", "https://auth.localhost/login?next=http%3A%2F%2Flocalhost%2Fprotected"},
+		{"/login?affil=cgnu", protected, "", "/login?affil=cgnu&next=%2Fprotected"},
+		{"/login?x=&y=1", "http://localhost/p?z=1", "next", "/login?x=&y=1&next=%2Fp%3Fz%3D1"},
+		{"https://auth.example.com/login?a=b", "http://localhost/p?x=1", "next", "https://auth.example.com/login?a=b&next=http%3A%2F%2Flocalhost%2Fp%3Fx%3D1"},
+		{"/login", "/p?x=1&y=2", "next", "/login?next=%2Fp%3Fx%3D1%26y%3D2"},
+	} {
+		assert.Equal(t, tc.want, LoginURL(tc.login, tc.next, tc.field), "%s %s", tc.login, tc.next)
+	}
+}
+
+// Flask-Login #87 test_login_url_generation_with_view
+// Gin has no endpoint names to resolve (url_for); the login view is its
+// path, and the current page is given as a path.
+func TestParity_LoginURLGenerationWithView(t *testing.T) {
+	assert.Equal(t, "/login?next=%2Fprotected", LoginURL("/login", "/protected", ""))
+}
+
+// Flask-Login #88 test_login_url_no_next_url
+func TestParity_LoginURLNoNextURL(t *testing.T) {
+	assert.Equal(t, "/foo", LoginURL("/foo", "", ""))
+	assert.Equal(t, "/foo?a=b", LoginURL("/foo?a=b", "", "n"))
+}
+
+// Flask-Login: no test. Decision: Flask-Login never checks `next` and
+// leaves open redirects to the application (Flask #211, #737). NextURL
+// accepts only same-site relative paths and falls back otherwise.
+func TestParity_NextURLIsChecked(t *testing.T) {
+	a := newParityApp(t, nil)
+	a.engine.GET("/after-login", func(c *gin.Context) { c.String(200, NextURL(c, "/home")) })
+	b := a.browser()
+	for next, want := range map[string]string{
+		"%2Fprofile%3Ftab%3D2":          "/profile?tab=2",
+		"https%3A%2F%2Fevil.example":    "/home",
+		"%2F%2Fevil.example":            "/home",
+		"%2F%5Cevil.example":            "/home",
+		"javascript%3Aalert(1)":         "/home",
+		"%2F%09%2Fevil.example":         "/home",
+		"http%3A%2F%2Flocalhost%2Fpage": "/home",
+	} {
+		_, body := b.text("/after-login?next=" + next)
+		assert.Equal(t, want, body, next)
+	}
+}
+
+// mixinOnly embeds UserMixin but has no ID method.
+type mixinOnly struct{ UserMixin }
+
+// Flask-Login #94 test_default_values
+func TestParity_UserMixinDefaultValues(t *testing.T) {
+	var m UserMixin
+	assert.True(t, m.IsActive())
+	assert.True(t, m.IsAuthenticated())
+	assert.False(t, m.IsAnonymous())
+	assert.True(t, IsLoggedIn(notch))
+}
+
+// Flask-Login #95 test_get_id_from_id_attribute
+// The embedding type supplies ID(); it is what the session and the loader
+// see.
+func TestParity_UserMixinGetIDFromIDAttribute(t *testing.T) {
+	var u User = &testUser{id: "1"}
+	assert.Equal(t, "1", u.ID())
+	a := newParityApp(t, nil)
+	require.Equal(t, 200, a.browser().get("/login/1").Code)
+	assert.Equal(t, []string{"1"}, a.hooks.users(hookLoggedIn))
+}
+
+// Flask-Login #96 test_get_id_not_implemented
+// A type that embeds UserMixin without an ID method is not a User (the
+// compiler refuses it where a User is needed); an empty or oversized ID is
+// refused by LoginUser.
+func TestParity_UserMixinGetIDNotImplemented(t *testing.T) {
+	_, isUser := any(mixinOnly{}).(User)
+	assert.False(t, isUser)
+
+	a := newParityApp(t, nil)
+	for _, tc := range []struct {
+		name, id string
+		want     error
+	}{
+		{"empty", "", ErrEmptyUserID},
+		{"too-long", strings.Repeat("x", MaxUserIDLength+1), ErrUserIDTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			a.inlineRoute("/inline/"+tc.name, func(c *gin.Context) error {
+				err = LoginUser(c, &testUser{id: tc.id})
+				return err
+			})
+			res := a.browser().inline("/inline/" + tc.name)
+			assert.ErrorIs(t, err, tc.want)
+			assert.True(t, res.Anonymous)
+			assert.Equal(t, 0, a.hooks.count(hookLoggedIn))
+		})
+	}
+}
+
+// Flask-Login #97 test_equality
+// UserMixin's == becomes SameUser: same account ID, neither anonymous.
+// Comparing with a non-user value does not compile.
+func TestParity_UserMixinEquality(t *testing.T) {
+	first, same, different := &testUser{id: "1"}, &testUser{id: "1"}, &testUser{id: "2"}
+	for _, tc := range []struct {
+		name string
+		a, b User
+		want bool
+	}{
+		{"same id", first, same, true},
+		{"itself", first, first, true},
+		{"different id", first, different, false},
+		{"anonymous", AnonymousUser{}, AnonymousUser{}, false},
+		{"user and anonymous", first, AnonymousUser{}, false},
+		{"nil", first, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, SameUser(tc.a, tc.b))
+			assert.Equal(t, tc.want, SameUser(tc.b, tc.a))
+		})
+	}
+}
+
+// Flask-Login #98 test_hashable
+// Users are usable as map keys. Like Flask's restored object.__hash__,
+// pointer users hash by identity, not by ID.
+func TestParity_UserMixinHashable(t *testing.T) {
+	first, same := &testUser{id: "1"}, &testUser{id: "1"}
+	seen := map[User]int{first: 1, same: 2, AnonymousUser{}: 3}
+	assert.Len(t, seen, 3)
+	assert.Equal(t, 1, seen[first])
+	assert.Equal(t, 3, seen[AnonymousUser{}])
+}
+
+// Flask-Login #99 test_values (AnonymousUserMixin)
+func TestParity_AnonymousUserValues(t *testing.T) {
+	var u User = AnonymousUser{}
+	assert.False(t, u.IsActive())
+	assert.False(t, u.IsAuthenticated())
+	assert.True(t, u.IsAnonymous())
+	assert.Empty(t, u.ID(), "Flask's get_id() returns None")
+	assert.False(t, IsLoggedIn(u))
+}
+
+// tokenUser follows Flask-Login's "alternative tokens" pattern: its ID is a
+// per-login token, not the account's primary key.
+type tokenUser struct {
+	UserMixin
+	account, token string
+}
+
+func (u *tokenUser) ID() string { return u.token }
+
+// Flask-Login: no test ("id_attribute customisation"). Go has no
+// id_attribute: ID() is whatever the application wants stored, e.g. a
+// rotatable token (Flask-Login docs, "Alternative Tokens"). Replacing the
+// token ends the logins made with the old one.
+func TestParity_AlternativeTokenID(t *testing.T) {
+	alice := &tokenUser{account: "alice", token: "tok-1"}
+	tokens := newUserDB(alice)
+	a := newParityApp(t, func(c *Config) { c.UserLoader = tokens.load })
+	a.engine.GET("/login-alice", func(c *gin.Context) {
+		if err := LoginUser(c, alice); err != nil {
+			Fail(c, err)
+			return
+		}
+		c.String(200, "ok")
+	})
+	a.engine.GET("/account", func(c *gin.Context) {
+		u, ok := Current[*tokenUser](c)
+		if !ok {
+			c.String(200, "Anonymous")
+			return
+		}
+		c.String(200, u.account)
+	})
+	b := a.browser()
+	require.Equal(t, 200, b.get("/login-alice").Code)
+	_, body := b.text("/account")
+	assert.Equal(t, "alice", body)
+	assert.Equal(t, []string{"tok-1"}, a.hooks.users(hookLoggedIn))
+
+	tokens.remove("tok-1")
+	tokens.put(&tokenUser{account: "alice", token: "tok-2"})
+	_, body = b.text("/account")
+	assert.Equal(t, "Anonymous", body)
+}
+
+// guest is a custom anonymous user.
+type guest struct{ AnonymousUser }
+
+func (guest) ID() string { return "guest" }
+
+// Flask-Login: no test ("anonymous_user factory customisation").
+// Config.AnonymousUser makes the user of anonymous requests; the guards
+// still refuse it and LogoutUser leaves it in place.
+func TestParity_AnonymousUserFactory(t *testing.T) {
+	a := newParityApp(t, func(c *Config) { c.AnonymousUser = func() User { return guest{} } })
+	var seen User
+	a.engine.GET("/guest", func(c *gin.Context) {
+		seen = CurrentUser(c)
+		c.String(200, seen.ID())
+	})
+	b := a.browser()
+	_, body := b.text("/guest")
+	assert.Equal(t, "guest", body)
+	assert.IsType(t, guest{}, seen)
+	assert.Equal(t, 401, b.get("/protected").Code)
+
+	require.Equal(t, 200, b.get("/login/1").Code)
+	require.Equal(t, 200, b.get("/logout").Code)
+	_, body = b.text("/guest")
+	assert.Equal(t, "guest", body)
+	assert.Equal(t, "guest", a.browser().who().ID)
+
+	_, err := New(Config{
+		SecretKeys: [][]byte{testSecret}, SessionStore: NewCookieStore(testSecret),
+		UserLoader: func(context.Context, string) (User, error) { return nil, nil },
+		Logger:     parityConfig().Logger, AnonymousUser: func() User { return nil },
+	})
+	assert.ErrorContains(t, err, "Config.AnonymousUser returned nil")
+}
