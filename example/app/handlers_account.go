@@ -1,0 +1,136 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/ginlogin"
+)
+
+// dashboard shows who is logged in and how fresh the login is.
+func (a *App) dashboard(c *gin.Context) {
+	a.show(c, http.StatusOK, "dashboard", false, func(p *page) {
+		p.Fresh = ginlogin.IsFresh(c)
+		p.Remembered = ginlogin.IsRemembered(c)
+	})
+}
+
+// admin needs a fresh login (the route's guard); it holds the password
+// change form.
+func (a *App) admin(c *gin.Context) { a.showAdmin(c, http.StatusOK) }
+
+func (a *App) showAdmin(c *gin.Context, status int, msgs ...string) {
+	n, err := a.users.Count(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.show(c, status, "admin", true, func(p *page) {
+		p.UserCount = n
+		for _, m := range msgs {
+			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: m})
+		}
+	})
+}
+
+// profile lists the user's devices and API tokens.
+func (a *App) profile(c *gin.Context) {
+	user, _ := ginlogin.Current[*User](c)
+	devices, err := ginlogin.Devices(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	tokens, err := a.tokens.List(c.Request.Context(), user.ID())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.show(c, http.StatusOK, "profile", true, func(p *page) {
+		p.Devices, p.Tokens = devices, tokens
+	})
+}
+
+// revokeDevice logs one of the user's devices out. Revoking this device
+// logs this browser out.
+func (a *App) revokeDevice(c *gin.Context) {
+	err := ginlogin.RevokeDevice(c, c.PostForm("id"))
+	switch {
+	case errors.Is(err, ginlogin.ErrDeviceNotFound):
+		a.flashAndRedirect(c, "error", "That device was not found; it may have been logged out already.", "/profile")
+	case err != nil:
+		fail(c, err)
+	case !ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)):
+		newCSRFToken(c)
+		a.flashAndRedirect(c, "success", "You have been logged out.", "/")
+	default:
+		a.flashAndRedirect(c, "success", "The device was logged out.", "/profile")
+	}
+}
+
+// revokeToken deletes one of the user's API tokens.
+func (a *App) revokeToken(c *gin.Context) {
+	user, _ := ginlogin.Current[*User](c)
+	found, err := a.tokens.Revoke(c.Request.Context(), user.ID(), c.PostForm("id"))
+	switch {
+	case err != nil:
+		fail(c, err)
+	case !found:
+		a.flashAndRedirect(c, "error", "That API token was not found.", "/profile")
+	default:
+		a.flashAndRedirect(c, "success", "The API token was revoked.", "/profile")
+	}
+}
+
+// changePassword needs a fresh login. It checks the current password, sets
+// the new one and calls ginlogin.UpdateAuthStamp: every other session and
+// device of the user is logged out, this one stays logged in.
+func (a *App) changePassword(c *gin.Context) {
+	user, _ := ginlogin.Current[*User](c)
+	current, next, confirm := c.PostForm("current_password"), c.PostForm("new_password"), c.PostForm("confirm_password")
+	key := EmailKey(user.Email)
+	if a.failuresPerAccount.Blocked(key) {
+		c.Header("Retry-After", "60")
+		a.showAdmin(c, http.StatusTooManyRequests, msgThrottled)
+		return
+	}
+	if checkPasswordInput(current) != nil || !a.passwords.Verify(&user.PasswordHash, current) {
+		a.failuresPerAccount.Fail(key)
+		a.showAdmin(c, http.StatusBadRequest, msgWrongCurrent)
+		return
+	}
+	if err := CheckNewPassword(next, confirm); err != nil {
+		a.showAdmin(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	if next == current {
+		a.showAdmin(c, http.StatusBadRequest, "Choose a password different from the current one.")
+		return
+	}
+	hash, err := a.passwords.Hash(next)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := a.users.SetPassword(c.Request.Context(), user.ID(), hash); err != nil {
+		fail(c, err)
+		return
+	}
+	updated := *user
+	updated.PasswordHash = hash
+	if err := ginlogin.UpdateAuthStamp(c, &updated); err != nil {
+		fail(c, err)
+		return
+	}
+	a.flashAndRedirect(c, "success", "Your password was changed. Every other device has been logged out.", "/profile")
+}
+
+// flashAndRedirect flashes msg and redirects (303) to target.
+func (a *App) flashAndRedirect(c *gin.Context, category, msg, target string) {
+	if err := ginlogin.Flash(c, category, msg); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, target)
+}

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/ginlogin"
+)
+
+// viaTokenKey marks requests authenticated by an API token.
+type viaTokenKey struct{}
+
+// bearerUser is ginlogin's Config.RequestLoader: on /api/ routes, a request
+// without a session login may authenticate with
+// "Authorization: Bearer <token>". Unknown tokens and inactive users are
+// anonymous; store failures are errors (503).
+func (a *App) bearerUser(c *gin.Context) (ginlogin.User, error) {
+	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		return nil, nil
+	}
+	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, nil
+	}
+	ctx := c.Request.Context()
+	userID, err := a.tokens.UserID(ctx, strings.TrimSpace(token), a.cfg.Now())
+	if err != nil || userID == "" {
+		return nil, err
+	}
+	user, err := a.users.ByID(ctx, userID)
+	if err != nil || user == nil || !user.IsActive() {
+		return nil, err
+	}
+	c.Set(viaTokenKey{}, true)
+	return user, nil
+}
+
+// apiLoginRequired is LoginRequired for the API: anonymous requests always
+// get a JSON 401, whatever their Accept header (ginlogin's guard redirects
+// clients that do not ask for JSON to the login page).
+func (a *App) apiLoginRequired(c *gin.Context) {
+	u, err := ginlogin.LoadUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !ginlogin.IsLoggedIn(u) {
+		c.Header("WWW-Authenticate", `Bearer realm="api"`)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{
+			"error":   "unauthorized",
+			"message": "Log in, or send an API token as Authorization: Bearer <token>.",
+		})
+		return
+	}
+	c.Next()
+}
+
+// me returns the current user.
+func (a *App) me(c *gin.Context) {
+	user, _ := ginlogin.Current[*User](c)
+	c.JSON(http.StatusOK, gin.H{"id": user.ID(), "email": user.Email, "name": user.Name})
+}
+
+// createToken makes an API token for the logged-in user and shows it once:
+// JSON for API clients, a page for a browser's form. Only a browser session
+// can make tokens: a token cannot make more of itself.
+func (a *App) createToken(c *gin.Context) {
+	if _, viaToken := c.Get(viaTokenKey{}); viaToken {
+		c.AbortWithStatusJSON(http.StatusForbidden, gin.H{
+			"error":   "forbidden",
+			"message": "API tokens can only be created from a logged-in browser session.",
+		})
+		return
+	}
+	user, _ := ginlogin.Current[*User](c)
+	token, rec, err := a.tokens.Create(c.Request.Context(), user.ID(), a.cfg.Now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	if !ginlogin.IsAPIRequest(c) && strings.Contains(c.GetHeader("Accept"), "text/html") {
+		a.show(c, http.StatusCreated, "token", false, func(p *page) {
+			p.NewToken, p.Origin = token, "http://"+a.cfg.Addr
+		})
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"token": token, "id": rec.ID})
+}

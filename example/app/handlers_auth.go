@@ -1,0 +1,255 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/ginlogin"
+)
+
+// Messages shown on the account forms.
+const (
+	msgLoginFailed  = "Invalid email or password."
+	msgThrottled    = "Too many attempts. Wait a minute, then try again."
+	msgEmailTaken   = "An account with this email already exists. Log in instead, or use another email."
+	msgWrongCurrent = "The password you entered is not correct."
+)
+
+func (a *App) home(c *gin.Context) { a.show(c, http.StatusOK, "home", false, nil) }
+
+func (a *App) registerForm(c *gin.Context) {
+	if ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)) {
+		c.Redirect(http.StatusFound, "/dashboard")
+		return
+	}
+	a.show(c, http.StatusOK, "register", true, nil)
+}
+
+// register creates an account and logs it in. Invalid input re-renders
+// the form with every problem listed, and creates nothing.
+func (a *App) register(c *gin.Context) {
+	email, name := c.PostForm("email"), c.PostForm("name")
+	password, confirm := c.PostForm("password"), c.PostForm("confirm_password")
+	again := func(status int, msgs ...string) {
+		a.show(c, status, "register", true, func(p *page) {
+			p.Email, p.Name = email, name
+			for _, m := range msgs {
+				p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: m})
+			}
+		})
+	}
+	if !a.registerPerAddress.Allow(c.RemoteIP()) {
+		c.Header("Retry-After", strconv.Itoa(int(a.cfg.Throttle.RegisterPerAddress.Every.Seconds())))
+		again(http.StatusTooManyRequests, msgThrottled)
+		return
+	}
+	var problems []string
+	cleanEmail, err := CheckEmail(email)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	cleanName, err := CheckName(name)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if err := CheckNewPassword(password, confirm); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		if !validText(email, false) {
+			email = ""
+		}
+		if !validText(name, false) {
+			name = ""
+		}
+		again(http.StatusBadRequest, problems...)
+		return
+	}
+	hash, err := a.passwords.Hash(password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	user, err := a.users.Create(c.Request.Context(), cleanEmail, cleanName, hash, a.cfg.Now())
+	if errors.Is(err, ErrEmailTaken) {
+		again(http.StatusConflict, msgEmailTaken)
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.logIn(c, user, false, "success", "Welcome, "+user.Name+"! Your account is ready.", "/dashboard")
+}
+
+// logIn logs user in with a new CSRF token, flashes msg and redirects (303)
+// to the safe next page or fallback.
+func (a *App) logIn(c *gin.Context, user *User, remember bool, category, msg, fallback string) {
+	newCSRFToken(c) // the pre-login token does not carry over
+	var opts []ginlogin.LoginOption
+	if remember {
+		opts = append(opts, ginlogin.Remember())
+	}
+	if err := ginlogin.LoginUser(c, user, opts...); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := ginlogin.Flash(c, category, msg); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, ginlogin.NextURL(c, fallback))
+}
+
+// safeNextField returns the next page from the form or query, if it is
+// safe, for the hidden field of a re-rendered form.
+func safeNextField(c *gin.Context) string {
+	for _, v := range []string{c.PostForm("next"), c.Query("next")} {
+		if next, ok := ginlogin.SafeNext(v); ok {
+			return next
+		}
+	}
+	return ""
+}
+
+func (a *App) loginForm(c *gin.Context) {
+	if ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)) {
+		c.Redirect(http.StatusFound, ginlogin.NextURL(c, "/dashboard"))
+		return
+	}
+	a.show(c, http.StatusOK, "login", true, func(p *page) { p.Next = safeNextField(c) })
+}
+
+// login checks the email and password. Unknown emails, wrong passwords and
+// deactivated accounts get the same answer, after the same bcrypt work.
+// Attempts are throttled per client address, and failures per account.
+func (a *App) login(c *gin.Context) {
+	email, password := c.PostForm("email"), c.PostForm("password")
+	remember := c.PostForm("remember") == "on"
+	again := func(status int, msg string) {
+		a.show(c, status, "login", true, func(p *page) {
+			if validText(email, false) && len(email) <= MaxEmailBytes {
+				p.Email = email
+			}
+			p.Next = safeNextField(c)
+			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
+		})
+	}
+	key := EmailKey(email)
+	if len(key) > MaxEmailBytes {
+		key = key[:MaxEmailBytes]
+	}
+	if !a.loginPerAddress.Allow(c.RemoteIP()) || a.failuresPerAccount.Blocked(key) {
+		c.Header("Retry-After", "60")
+		again(http.StatusTooManyRequests, msgThrottled)
+		return
+	}
+	if err := checkPasswordInput(password); err != nil {
+		again(http.StatusBadRequest, err.Error())
+		return
+	}
+	var user *User
+	if _, err := CheckEmail(email); err == nil {
+		u, err := a.users.ByEmail(c.Request.Context(), email)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		user = u
+	}
+	var hash *string
+	if user != nil && user.IsActive() {
+		hash = &user.PasswordHash
+	}
+	if !a.passwords.Verify(hash, password) {
+		a.failuresPerAccount.Fail(key)
+		again(http.StatusUnauthorized, msgLoginFailed)
+		return
+	}
+	a.failuresPerAccount.Reset(key)
+	a.logIn(c, user, remember, "success", "Welcome back, "+user.Name+".", "/dashboard")
+}
+
+// logoutForm answers GET /logout with a page holding the logout button:
+// a GET never logs out, so a link or an image on another site cannot.
+func (a *App) logoutForm(c *gin.Context) {
+	if !ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)) {
+		c.Redirect(http.StatusFound, "/")
+		return
+	}
+	a.show(c, http.StatusOK, "logout", true, nil)
+}
+
+// logout ends this browser's login (session, device and remember token).
+func (a *App) logout(c *gin.Context) {
+	if err := ginlogin.LogoutUser(c); err != nil {
+		fail(c, err)
+		return
+	}
+	newCSRFToken(c)
+	if err := ginlogin.Flash(c, "success", "You have been logged out."); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// logoutEverywhere ends every login of the user, this one included: the
+// session epoch changes (so no session or remember token made before
+// survives) and every device record is deleted.
+func (a *App) logoutEverywhere(c *gin.Context) {
+	user, _ := ginlogin.Current[*User](c)
+	if err := a.users.BumpEpoch(c.Request.Context(), user.ID()); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := ginlogin.LogoutEverywhere(c); err != nil {
+		fail(c, err)
+		return
+	}
+	newCSRFToken(c)
+	if err := ginlogin.Flash(c, "success", "You have been logged out on every device."); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (a *App) reauthenticateForm(c *gin.Context) {
+	a.show(c, http.StatusOK, "reauthenticate", true, func(p *page) { p.Next = safeNextField(c) })
+}
+
+// reauthenticate checks the password of the logged-in user and makes the
+// login fresh again (ginlogin.ConfirmLogin).
+func (a *App) reauthenticate(c *gin.Context) {
+	user, _ := ginlogin.Current[*User](c)
+	again := func(status int, msg string) {
+		a.show(c, status, "reauthenticate", true, func(p *page) {
+			p.Next = safeNextField(c)
+			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
+		})
+	}
+	key := EmailKey(user.Email)
+	if a.failuresPerAccount.Blocked(key) {
+		c.Header("Retry-After", "60")
+		again(http.StatusTooManyRequests, msgThrottled)
+		return
+	}
+	password := c.PostForm("password")
+	if err := checkPasswordInput(password); err != nil {
+		again(http.StatusBadRequest, err.Error())
+		return
+	}
+	if !a.passwords.Verify(&user.PasswordHash, password) {
+		a.failuresPerAccount.Fail(key)
+		again(http.StatusUnauthorized, msgWrongCurrent)
+		return
+	}
+	if err := ginlogin.ConfirmLogin(c); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, ginlogin.NextURL(c, "/dashboard"))
+}

@@ -1,0 +1,145 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/example/templates"
+	"github.com/ginlogin/ginlogin/ginlogin"
+)
+
+// buildHandler wires the engine and wraps it, outermost first, in the
+// request log, the security headers, Go's cross-origin protection and the
+// body cap.
+func (a *App) buildHandler() http.Handler {
+	r := gin.New()
+	// Forwarded headers are never trusted: c.ClientIP() is the TCP peer.
+	// Behind a reverse proxy, name it here and set UseClientIP in ginlogin.
+	_ = r.SetTrustedProxies(nil)
+	r.HandleMethodNotAllowed = true
+	r.Use(a.recoverPanics, a.limitTime, ginlogin.Middleware(a.mgr), a.checkCSRF)
+
+	r.GET("/static/style.css", a.stylesheet)
+	r.GET("/healthz", a.health)
+	r.GET("/", a.home)
+	r.GET("/register", a.registerForm)
+	r.POST("/register", a.register)
+	r.GET("/login", a.loginForm)
+	r.POST("/login", a.login)
+	r.GET("/logout", a.logoutForm)
+	r.POST("/logout", a.logout)
+
+	account := r.Group("", ginlogin.LoginRequired())
+	account.POST("/logout-all", a.logoutEverywhere)
+	account.GET("/dashboard", a.dashboard)
+	account.GET("/reauthenticate", a.reauthenticateForm)
+	account.POST("/reauthenticate", a.reauthenticate)
+	account.GET("/profile", a.profile)
+	account.POST("/profile/devices/revoke", a.revokeDevice)
+	account.POST("/profile/tokens/revoke", a.revokeToken)
+	account.GET("/profile/password", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/admin") })
+
+	fresh := r.Group("", ginlogin.FreshLoginRequired())
+	fresh.GET("/admin", a.admin)
+	fresh.POST("/profile/password", a.changePassword)
+
+	api := r.Group("/api", a.apiLoginRequired)
+	api.GET("/me", a.me)
+	api.POST("/tokens", a.createToken)
+
+	r.NoRoute(func(c *gin.Context) {
+		a.errorPage(c, http.StatusNotFound, "Page not found", "There is no page at this address.")
+	})
+	r.NoMethod(func(c *gin.Context) {
+		a.errorPage(c, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that kind of request.")
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(a.crossOriginDenied))
+	return a.logRequests(securityHeaders(cop.Handler(a.limitBody(r))))
+}
+
+// base builds the data every page needs: the logged-in user, the flashed
+// messages and, when the page has forms (or a logout button, which every
+// page has for a logged-in user), the CSRF token. It saves the session
+// if it changed, before anything is written.
+func (a *App) base(c *gin.Context, forms bool) (*page, error) {
+	p := &page{Path: c.Request.URL.Path, RememberFor: humanDuration(a.cfg.RememberFor)}
+	u, err := ginlogin.LoadUser(c)
+	if err != nil {
+		return nil, err
+	}
+	if user, ok := u.(*User); ok && ginlogin.IsLoggedIn(u) {
+		p.User = user
+	}
+	created := false
+	if forms || p.User != nil {
+		p.CSRFToken, created = csrfToken(c)
+	}
+	p.Flashes = ginlogin.Flashes(c) // saves the session when there were any
+	if created && len(p.Flashes) == 0 {
+		if err := session(c).Save(); err != nil {
+			return nil, fmt.Errorf("%w: saving the session: %w", ginlogin.ErrStoreUnavailable, err)
+		}
+	}
+	return p, nil
+}
+
+// show renders a page with the base data, or answers the store failure.
+func (a *App) show(c *gin.Context, status int, name string, forms bool, fill func(p *page)) {
+	p, err := a.base(c, forms)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if fill != nil {
+		fill(p)
+	}
+	a.pages.render(c, status, name, p)
+}
+
+func readStyle() ([]byte, error) { return templates.FS.ReadFile("style.css") }
+
+func (a *App) stylesheet(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=3600")
+	c.Data(http.StatusOK, "text/css; charset=utf-8", a.style)
+}
+
+// health answers 200 when the database (and Redis, if used) answer, 503
+// otherwise. For load balancers and the scale-out tests.
+func (a *App) health(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	status, body := http.StatusOK, gin.H{"database": "ok"}
+	if err := a.db.DB.PingContext(ctx); err != nil {
+		status, body["database"] = http.StatusServiceUnavailable, "unavailable"
+	}
+	if a.redisPool != nil {
+		body["redis"] = "ok"
+		conn, err := a.redisPool.GetContext(ctx)
+		if err == nil {
+			_, err = conn.Do("PING")
+			conn.Close()
+		}
+		if err != nil {
+			status, body["redis"] = http.StatusServiceUnavailable, "unavailable"
+		}
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, body)
+}
+
+// humanDuration writes 720h as "30 days" for the login form.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	default:
+		return d.String()
+	}
+}
