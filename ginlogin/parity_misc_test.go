@@ -6,10 +6,14 @@ package ginlogin
 
 import (
 	"context"
+	"encoding/json"
 	"html/template"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -279,4 +283,65 @@ func TestParity_AnonymousUserFactory(t *testing.T) {
 		Logger:     parityConfig().Logger, AnonymousUser: func() User { return nil },
 	})
 	assert.ErrorContains(t, err, "Config.AnonymousUser returned nil")
+}
+
+// Flask-Login §1.2 module constants and §1.4 defaults: the values ginlogin
+// starts with. Same as Flask: cookie name, path, HttpOnly, messages and
+// categories, basic protection, the `next` field, OPTIONS exempt, no login
+// URL (401). Different on purpose: 30 days instead of 365 (ASVS asks for
+// re-authentication at least every 30 days), Secure and SameSite=Lax
+// instead of neither, and freshness limited to 15 minutes.
+func TestParity_Defaults(t *testing.T) {
+	m, err := New(parityConfig())
+	require.NoError(t, err)
+	cfg := m.Config()
+	assert.Equal(t, "remember_token", cfg.RememberCookie.Name)
+	assert.Equal(t, 30*24*time.Hour, cfg.RememberCookie.Duration)
+	assert.Equal(t, "/", cfg.RememberCookie.Path)
+	assert.Empty(t, cfg.RememberCookie.Domain)
+	assert.False(t, cfg.RememberCookie.Insecure, "Secure")
+	assert.False(t, cfg.RememberCookie.ScriptReadable, "HttpOnly")
+	assert.Equal(t, http.SameSiteLaxMode, cfg.RememberCookie.SameSite)
+	assert.False(t, cfg.RememberCookie.RefreshEachRequest)
+	assert.Equal(t, "Please log in to access this page.", cfg.LoginMessage)
+	assert.Equal(t, "message", cfg.LoginMessageCategory)
+	assert.Equal(t, "Please reauthenticate to access this page.", cfg.RefreshMessage)
+	assert.Equal(t, "message", cfg.RefreshMessageCategory)
+	assert.Equal(t, ProtectionBasic, cfg.SessionProtection)
+	assert.Equal(t, "next", cfg.NextField)
+	assert.False(t, cfg.NextInSession)
+	assert.Empty(t, cfg.LoginURL)
+	assert.Empty(t, cfg.RefreshURL)
+	assert.Equal(t, 15*time.Minute, cfg.FreshFor)
+	assert.Equal(t, map[string]bool{http.MethodOptions: true}, m.exempt)
+}
+
+// Flask-Login §1.2 SESSION_KEYS and §2.1: the library's session keys carry
+// an underscore prefix, as Flask-Login's do (#470), and hold only strings
+// and numbers. _fresh becomes the time of the password entry (_fresh_at);
+// the one-request _remember marker is not needed. Application keys are left
+// alone.
+func TestParity_SessionKeys(t *testing.T) {
+	a := newParityApp(t, nil)
+	a.engine.GET("/keys", func(c *gin.Context) {
+		out := map[string]any{}
+		for _, k := range []string{keyUserID, keyIdentifier, keyFreshAt, keyRememberFor, "_remember", "_fresh", "foo"} {
+			if v := sessions.Default(c).Get(k); v != nil {
+				out[k] = v
+			}
+		}
+		c.JSON(200, out)
+	})
+	b := a.browser()
+	require.Equal(t, 200, b.get("/session/foo?set=bar").Code)
+	require.Equal(t, 200, b.get("/login/1?remember=1&duration=7h").Code)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(b.get("/keys").Body.Bytes(), &got))
+	assert.Equal(t, "1", got["_user_id"])
+	assert.NotEmpty(t, got["_id"])
+	assert.EqualValues(t, a.clock.Now().Unix(), got["_fresh_at"])
+	assert.EqualValues(t, 7*3600, got["_remember_seconds"])
+	assert.Equal(t, "bar", got["foo"])
+	assert.NotContains(t, got, "_remember")
+	assert.NotContains(t, got, "_fresh")
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-contrib/sessions/memstore"
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,13 +26,43 @@ func TestParity_LoginPersists(t *testing.T) {
 }
 
 // Flask-Login #30 test_logout_persists
+// Also: Flask's logout_user removes only its own keys. Different on
+// purpose: LogoutUser replaces the whole session (OWASP: invalidate the
+// session at logout), so application values do not outlive the login.
 func TestParity_LogoutPersists(t *testing.T) {
 	a := newParityApp(t, nil)
 	b := a.browser()
 	require.Equal(t, 200, b.get("/login/1").Code)
+	require.Equal(t, 200, b.get("/session/cart?set=3+items").Code)
 	require.Equal(t, 200, b.get("/logout").Code)
 	_, body := b.text("/username")
 	assert.Equal(t, "Anonymous", body)
+	_, body = b.text("/session/cart")
+	assert.Empty(t, body)
+}
+
+// Flask-Login: no test (#449: login_user never regenerates the session).
+// Different on purpose: LoginUser gives the browser a new session and, on a
+// server-side store, deletes the old record, so a planted session ID is not
+// logged in by the victim's login. The application's values carry over when
+// nobody (or the same user) was logged in.
+func TestParity_LoginRenewsSession(t *testing.T) {
+	a := newParityApp(t, func(c *Config) { c.SessionStore = memstore.NewStore(SessionKeyPairs(testSecret)...) })
+	victim := a.browser()
+	require.Equal(t, 200, victim.get("/session/foo?set=bar").Code)
+	planted := victim.clone()
+	before := victim.cookie("session")
+	require.NotEmpty(t, before)
+
+	require.Equal(t, 200, victim.get("/login/1").Code)
+	assert.NotEqual(t, before, victim.cookie("session"))
+	_, body := victim.text("/session/foo")
+	assert.Equal(t, "bar", body)
+	assert.Equal(t, "1", victim.who().ID)
+
+	assert.True(t, planted.who().Anonymous)
+	_, body = planted.text("/session/foo")
+	assert.Empty(t, body, "the old session record is gone")
 }
 
 // Flask-Login #31 test_incorrect_id_logs_out
