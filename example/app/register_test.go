@@ -51,9 +51,9 @@ func TestRegisterLogsTheNewUserIn(t *testing.T) {
 func TestRegisterRefusesInvalidInputAndCreatesNothing(t *testing.T) {
 	long72 := strings.Repeat("a", 72)
 	tests := []struct {
-		name                            string
+		name                           string
 		email, userName, pass, confirm string
-		message                         string
+		message                        string
 	}{
 		{"empty form", "", "", "", "", "Enter a valid email address"},
 		{"email without domain", "ada@", "Ada", testPassword, testPassword, "Enter a valid email address"},
