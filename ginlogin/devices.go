@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -115,4 +116,17 @@ func deviceLabel(ua string) string {
 		}
 	}
 	return browser
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character, so
+// a cut label or message stays valid UTF-8 (PostgreSQL refuses anything
+// else in a TEXT column).
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

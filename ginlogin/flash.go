@@ -20,8 +20,10 @@ const (
 )
 
 // Flash adds a message for the next page and saves the session. Messages
-// longer than 1024 bytes are cut and at most 8 wait at a time, so the
-// session cookie stays small.
+// longer than 1024 bytes are cut (at a character boundary) and at most 8
+// wait at a time, so the session cookie stays small; when the session would
+// still be too large for its store (a cookie over 4 KB), the oldest
+// messages are dropped.
 func Flash(c *gin.Context, category, message string) error {
 	st, err := stateOf(c)
 	if err != nil {
@@ -31,12 +33,8 @@ func Flash(c *gin.Context, category, message string) error {
 	if err != nil {
 		return err
 	}
-	if len(message) > maxFlashLength {
-		message = message[:maxFlashLength]
-	}
-	if len(category) > maxCategoryLenth {
-		category = category[:maxCategoryLenth]
-	}
+	message = truncateUTF8(message, maxFlashLength)
+	category = truncateUTF8(category, maxCategoryLenth)
 	pending := h.s.Flashes(keyFlashes)
 	if len(pending) >= maxFlashes {
 		pending = pending[len(pending)-maxFlashes+1:]

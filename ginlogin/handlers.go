@@ -109,9 +109,7 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	if label == "" {
 		label = deviceLabel(c.Request.UserAgent())
 	}
-	if len(label) > maxDeviceLabelLength {
-		label = label[:maxDeviceLabelLength]
-	}
+	label = truncateUTF8(label, maxDeviceLabelLength)
 	stamp := m.stampMAC(user)
 	device, cookie, err := m.remember.startLogin(ctx, newLogin{
 		userID: id, stampMAC: stamp, label: label, remember: o.remember,

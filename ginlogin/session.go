@@ -82,6 +82,9 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	if gs == nil {
 		return sessionHandle{}, errors.New("ginlogin: session store returned no session")
 	}
+	// Whatever reads the session (the user, flashes, next) makes the
+	// response depend on the cookie.
+	markUserDependent(c)
 	return sessionHandle{s: s, gs: gs}, nil
 }
 
@@ -173,7 +176,15 @@ func keepAll(any) bool { return true }
 func (m *Manager) save(c *gin.Context, h sessionHandle) error {
 	name := m.cfg.SessionCookie.Name
 	hadCookie := hasSetCookie(c.Writer.Header(), name)
-	if err := h.s.Save(); err != nil {
+	err := h.s.Save()
+	// A session too large for its store (a cookie over 4 KB, a Redis value
+	// over redistore's limit) sheds the library's optional values, oldest
+	// flash first, then the page kept for after the login, rather than
+	// failing the request.
+	for err != nil && !IsUnavailable(err) && shedOptional(h) {
+		err = h.s.Save()
+	}
+	if err != nil {
 		if IsUnavailable(err) {
 			return fmt.Errorf("%w: saving the session: %w", ErrStoreUnavailable, err)
 		}
@@ -183,6 +194,24 @@ func (m *Manager) save(c *gin.Context, h sessionHandle) error {
 		keepLastSetCookie(c.Writer.Header(), name)
 	}
 	return nil
+}
+
+// shedOptional drops the oldest flash message, or else the page kept for
+// after the login. It reports false when there is neither.
+func shedOptional(h sessionHandle) bool {
+	if flashes, ok := h.gs.Values[keyFlashes].([]any); ok && len(flashes) > 1 {
+		h.s.Set(keyFlashes, flashes[1:])
+		return true
+	}
+	if _, ok := h.gs.Values[keyFlashes]; ok {
+		h.s.Delete(keyFlashes)
+		return true
+	}
+	if _, ok := h.gs.Values[keyNext]; ok {
+		h.s.Delete(keyNext)
+		return true
+	}
+	return false
 }
 
 // discardWriter swallows the cookie of a deleted session.
