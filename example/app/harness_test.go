@@ -148,10 +148,10 @@ func (r response) location() string { return r.header.Get("Location") }
 var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 // do sends a request. Same-origin browser headers are added unless the
-// request already has Sec-Fetch-Site.
+// request already has a Sec-Fetch-Site entry (an empty one sends none).
 func (b *browser) do(req *http.Request) response {
 	b.t.Helper()
-	if req.Header.Get("Sec-Fetch-Site") == "" {
+	if _, ok := req.Header["Sec-Fetch-Site"]; !ok {
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	if req.Header.Get("User-Agent") == "" {
