@@ -345,3 +345,35 @@ func TestParity_SessionKeys(t *testing.T) {
 	assert.NotContains(t, got, "_remember")
 	assert.NotContains(t, got, "_fresh")
 }
+
+// Flask-Login's expand_login_view and SESSION_PROTECTION: Flask resolves a
+// login view that is not a URL as an endpoint name, and treats an unknown
+// protection mode as "off". Gin has no endpoint names, so New accepts only
+// paths and absolute http(s) URLs, and refuses unknown modes instead of
+// silently switching protection off.
+func TestParity_ConfigValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*Config)
+		want string
+	}{
+		{"endpoint name", func(c *Config) { c.LoginURL = "login" }, `ginlogin: Config.LoginURL "login" must be a path starting with / or an absolute http(s) URL`},
+		{"scheme-relative", func(c *Config) { c.RefreshURL = "//evil.example/login" }, "Config.RefreshURL"},
+		{"group prefix", func(c *Config) { c.GroupLoginURLs = map[string]string{"admin": "/admin_login"} }, `Config.GroupLoginURLs key "admin" must be a route path prefix starting with /`},
+		{"group url", func(c *Config) { c.GroupLoginURLs = map[string]string{"/admin": "admin_login"} }, "Config.GroupLoginURLs[/admin]"},
+		{"protection", func(c *Config) { c.SessionProtection = "none" }, `ginlogin: Config.SessionProtection "none" is unknown`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := parityConfig()
+			tc.set(&cfg)
+			_, err := New(cfg)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	for _, ok := range []string{"/login", "/login?x=1", "https://auth.example/login"} {
+		cfg := parityConfig()
+		cfg.LoginURL = ok
+		_, err := New(cfg)
+		assert.NoError(t, err, ok)
+	}
+}

@@ -4,6 +4,8 @@ package ginlogin
 // (#14, #15, #46) and alone (#77-#84), and the load order.
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -191,4 +193,33 @@ func TestParity_LoginUserWithRequestDoesNotModifySession(t *testing.T) {
 	assert.Empty(t, rec.Header().Values("Set-Cookie"))
 	_, body := b.text("/username")
 	assert.Equal(t, "Anonymous", body)
+}
+
+// Flask-Login's user_loader "must not raise" (docs); an exception there is a
+// 500. ginlogin makes the contract explicit: (nil, nil) is "not found" and
+// makes the request anonymous, a non-nil error is a system failure that the
+// guards answer with 503 (IsUnavailable) or 500, never with "anonymous".
+func TestParity_LoaderErrorIsNotAnonymous(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"outage", fmt.Errorf("users: %w", ErrStoreUnavailable), http.StatusServiceUnavailable},
+		{"bug", errors.New("users: unexpected row"), http.StatusInternalServerError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newParityApp(t, func(c *Config) { c.LoginURL = "/login" })
+			b := a.browser()
+			require.Equal(t, 200, b.get("/login/1").Code)
+			a.users.fail(tc.err)
+			rec := b.get("/protected")
+			assert.Equal(t, tc.want, rec.Code)
+			assert.Empty(t, rec.Header().Get("Location"), "not sent to the login page")
+			assert.Equal(t, 0, a.hooks.count(hookUnauthorized))
+
+			a.users.fail(nil)
+			assert.Equal(t, 200, b.get("/protected").Code, "the login survived the outage")
+		})
+	}
 }
