@@ -94,8 +94,9 @@ func (h sessionHandle) str(key string) string {
 }
 
 // unix reads a timestamp, whatever number type the store's serializer gave
-// back (gob keeps int64, JSON gives float64).
-func (h sessionHandle) unix(key string) (time.Time, bool) {
+// back (gob keeps int64, JSON gives float64). key is an interface so that
+// the constant keys callers pass are not boxed on the heap on every call.
+func (h sessionHandle) unix(key any) (time.Time, bool) {
 	var n int64
 	switch v := h.s.Get(key).(type) {
 	case int64:
