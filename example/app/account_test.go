@@ -167,7 +167,7 @@ func TestPasswordChangeNeedsAFreshLogin(t *testing.T) {
 	assert.Equal(t, "/admin", res.location(), "the form's address leads back to the form")
 }
 
-var deviceID = regexp.MustCompile(`name="id" value="([^"]+)">\s*<button type="submit" class="button danger small">(Revoke|Log out here)`)
+var deviceID = regexp.MustCompile(`action="/profile/devices/revoke" class="inline">\s*<input[^>]*>\s*<input type="hidden" name="id" value="([^"]+)">\s*<button[^>]*>(Revoke|Log out here)`)
 
 // devices returns the public IDs on the profile page: the current device's
 // first, then the others.

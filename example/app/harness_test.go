@@ -207,13 +207,15 @@ func (b *browser) register(email, name, password string) {
 	b.get(res.location()) // as a browser does, which also picks up the new CSRF token
 }
 
-// login submits the login form and, on success, follows the redirect.
+// login opens the login page, submits the form and, on success, follows
+// the redirect.
 func (b *browser) login(email, password string, remember bool) response {
 	b.t.Helper()
 	form := url.Values{"email": {email}, "password": {password}}
 	if remember {
 		form.Set("remember", "on")
 	}
+	b.get("/login") // as a user does, which also picks up the form's CSRF token
 	res := b.post("/login", form)
 	if res.status == http.StatusSeeOther {
 		b.get(res.location()) // as a browser does, which also picks up the new CSRF token

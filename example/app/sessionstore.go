@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,10 +31,14 @@ func (a *App) sessionStore() (sessions.Store, error) {
 		// the pool; new ones are dialled on demand, so the site recovers
 		// by itself when Redis is back.
 		Dial: func() (redis.Conn, error) {
-			return redis.DialURL(url,
+			conn, err := redis.DialURL(url,
 				redis.DialConnectTimeout(2*time.Second),
 				redis.DialReadTimeout(2*time.Second),
 				redis.DialWriteTimeout(2*time.Second))
+			if err != nil {
+				return nil, markOutage(err)
+			}
+			return outageConn{conn}, nil
 		},
 		TestOnBorrow: func(c redis.Conn, idleSince time.Time) error {
 			if time.Since(idleSince) < time.Minute {
@@ -57,4 +62,32 @@ func (a *App) sessionStore() (sessions.Store, error) {
 	rs.SetSerializer(redistore.JSONSerializer{})
 	a.sessions = "redis:" + redactURL(url)
 	return store, nil
+}
+
+// outageConn marks a Redis connection's failures (a refused dial, but also
+// the EOF of a pooled connection whose server went away, which
+// ginlogin.IsUnavailable does not recognise) as ginlogin.ErrStoreUnavailable,
+// so an outage answers 503 rather than 500. Redis's own error replies pass
+// through unchanged.
+type outageConn struct{ redis.Conn }
+
+func (c outageConn) Do(cmd string, args ...any) (any, error) {
+	reply, err := c.Conn.Do(cmd, args...)
+	return reply, markOutage(err)
+}
+
+func (c outageConn) Send(cmd string, args ...any) error { return markOutage(c.Conn.Send(cmd, args...)) }
+func (c outageConn) Flush() error                       { return markOutage(c.Conn.Flush()) }
+
+func (c outageConn) Receive() (any, error) {
+	reply, err := c.Conn.Receive()
+	return reply, markOutage(err)
+}
+
+func markOutage(err error) error {
+	var reply redis.Error
+	if err == nil || errors.As(err, &reply) || errors.Is(err, ginlogin.ErrStoreUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: redis: %w", ginlogin.ErrStoreUnavailable, err)
 }
