@@ -54,6 +54,8 @@ func (st *requestState) load() (User, error) {
 			if user, err = st.loadFromRemember(h, value, now); err != nil {
 				return nil, err
 			}
+		} else if st.hasRememberCookie() {
+			st.clearRememberCookie() // empty, or too long to be one of ours
 		}
 	}
 	if user == nil && m.cfg.RequestLoader != nil {

@@ -137,6 +137,13 @@ func (st *requestState) rememberCookie() string {
 	return ck.Value
 }
 
+// hasRememberCookie reports whether the request carries a remember cookie
+// at all, even one rememberCookie ignores.
+func (st *requestState) hasRememberCookie() bool {
+	_, err := st.c.Request.Cookie(st.m.cfg.RememberCookie.Name)
+	return err == nil
+}
+
 // loadFromRemember restores a login from the remember cookie into a new,
 // non-fresh session bound to the same device.
 func (st *requestState) loadFromRemember(h sessionHandle, value string, now time.Time) (User, error) {
@@ -156,6 +163,19 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 	if !r.ok {
 		st.clearRememberCookie()
 		return nil, nil
+	}
+	if r.cookie != "" {
+		// The token has rotated: the browser must get the new value even if
+		// a step below fails (user database or session store down), or its
+		// next request would replay the old one after the grace window and
+		// be taken for theft. The rotated cookie keeps the device's expiry:
+		// restoring a login does not extend it, unless RefreshEachRequest
+		// says so below.
+		expires := r.expires
+		if expires.IsZero() {
+			expires = m.rememberExpiry(h, now)
+		}
+		st.setRememberCookie(r.cookie, expires)
 	}
 	if m.cfg.UserLoader == nil {
 		return nil, nil
@@ -182,15 +202,6 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 	}
 	if err := m.save(c, h); err != nil {
 		return nil, err
-	}
-	if r.cookie != "" {
-		// The rotated cookie keeps the device's expiry: restoring a login
-		// does not extend it, unless RefreshEachRequest says so below.
-		expires := r.expires
-		if expires.IsZero() {
-			expires = m.rememberExpiry(h, now)
-		}
-		st.setRememberCookie(r.cookie, expires)
 	}
 	if m.cfg.RememberCookie.RefreshEachRequest {
 		current := r.cookie
@@ -268,7 +279,7 @@ func (st *requestState) setRememberCookie(value string, expires time.Time) {
 // differ). It is sent only when the browser has the cookie.
 func (st *requestState) clearRememberCookie() {
 	st.rememberCleared = true
-	if st.rememberCookie() == "" && !hasSetCookie(st.c.Writer.Header(), st.m.cfg.RememberCookie.Name) {
+	if !st.hasRememberCookie() && !hasSetCookie(st.c.Writer.Header(), st.m.cfg.RememberCookie.Name) {
 		return
 	}
 	rc := st.m.cfg.RememberCookie

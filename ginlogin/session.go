@@ -71,7 +71,7 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	gs, err := m.store.Get(c.Request, m.cfg.SessionCookie.Name)
 	if err != nil {
 		var decodeErr securecookie.Error
-		if errors.As(err, &decodeErr) && decodeErr.IsDecode() {
+		if errors.As(err, &decodeErr) && decodeErr.IsDecode() || m.sessionCookieTooLong(c) {
 			err = nil
 		} else if IsUnavailable(err) {
 			return sessionHandle{}, fmt.Errorf("%w: session store: %w", ErrStoreUnavailable, err)
@@ -86,6 +86,15 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	// response depend on the cookie.
 	markUserDependent(c)
 	return sessionHandle{s: s, gs: gs}, nil
+}
+
+// sessionCookieTooLong reports whether the request's session cookie is
+// longer than securecookie decodes (4096 bytes): securecookie reports that
+// with a plain error rather than a decode error, and such a cookie was
+// never one of ours.
+func (m *Manager) sessionCookieTooLong(c *gin.Context) bool {
+	ck, err := c.Request.Cookie(m.cfg.SessionCookie.Name)
+	return err == nil && len(ck.Value) > 4096
 }
 
 func (h sessionHandle) str(key string) string {
