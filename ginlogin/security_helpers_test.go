@@ -3,11 +3,13 @@ package ginlogin
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/gin-contrib/sessions/memstore"
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
 
 // Helpers shared by the security, renewal, timeout, fail-closed,
@@ -291,6 +294,21 @@ func storedDevices(s *MemoryStore) []Device {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Selector < out[j].Selector })
 	return out
+}
+
+// newSQLiteRememberStore returns a migrated SQLStore in a new SQLite file.
+// WAL and a busy timeout let concurrent writers wait for each other
+// instead of failing with "database is locked".
+func newSQLiteRememberStore(t *testing.T) (*SQLStore, *sql.DB) {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "devices.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
+	db, err := sql.Open("sqlite", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	store, err := NewSQLStore(db, SQLite, "")
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(context.Background()))
+	return store, db
 }
 
 // userDeviceCount counts the user's devices in a RememberStore.

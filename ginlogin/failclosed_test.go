@@ -1,0 +1,479 @@
+package ginlogin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// apiHeaders make a request an API request (JSON answers).
+var apiHeaders = []string{"Accept", "application/json"}
+
+// assertFailedClosed checks an answer given by the error handler: the
+// status, a JSON body for API requests, and no trace of a login.
+func assertFailedClosed(t *testing.T, status int, api bool, code int, body string) {
+	t.Helper()
+	assert.Equal(t, status, code, body)
+	assert.NotContains(t, body, "Access Granted")
+	if !api {
+		return
+	}
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &got), "an API request gets JSON: %q", body)
+	want := "internal_error"
+	if status == http.StatusServiceUnavailable {
+		want = "unavailable"
+	}
+	assert.Equal(t, want, got["error"])
+}
+
+// assertCleanLog checks that exactly one line was logged and that it holds
+// no cookie value and no secret.
+func assertCleanLog(t *testing.T, logs *logBuffer, secrets ...string) {
+	t.Helper()
+	lines := logs.lines()
+	assert.Len(t, lines, 1, "one log line per failure: %q", lines)
+	for _, line := range lines {
+		assert.NotContains(t, line, string(testSecret))
+		for _, s := range secrets {
+			if s != "" {
+				assert.NotContains(t, line, s, "a cookie value in the log")
+			}
+		}
+	}
+}
+
+// loaderFailures are the errors a UserLoader can report, with the answer
+// the default error handler gives.
+var loaderFailures = []struct {
+	name   string
+	err    error
+	status int
+}{
+	{"wrapped ErrStoreUnavailable", fmt.Errorf("load user: %w: pool exhausted", ErrStoreUnavailable), http.StatusServiceUnavailable},
+	{"network error", fmt.Errorf("load user: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), http.StatusServiceUnavailable},
+	{"other error", errors.New("load user: column \"name\" does not exist"), http.StatusInternalServerError},
+}
+
+// Guarantee 9: a UserLoader error is never anonymous-with-data nor logged
+// in. The guard and CurrentUser's handler answer through the error handler
+// (503 for outages, 500 otherwise, JSON for API requests) with one log
+// line free of cookies and secrets; the login is neither ended nor
+// replaced; the next request works once the loader recovers.
+func TestUserLoaderFailureFailsClosed(t *testing.T) {
+	t.Parallel()
+	for _, f := range loaderFailures {
+		for _, api := range []bool{false, true} {
+			name := f.name + map[bool]string{false: "/page", true: "/api"}[api]
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				var logs *logBuffer
+				a := newTestApp(t, func(c *Config) {
+					c.LoginURL = "/login"
+					logs = captureLogs(c)
+				})
+				b := a.browser()
+				b.getStatus("/login/1?remember=1", 200)
+				var headers []string
+				if api {
+					headers = apiHeaders
+				}
+				a.users.fail(f.err)
+				for _, path := range []string{"/protected", "/whoami"} {
+					logs.reset()
+					rec := b.get(path, headers...)
+					assertFailedClosed(t, f.status, api, rec.Code, rec.Body.String())
+					assert.Empty(t, rec.Header().Get("Location"), "not sent to the login page")
+					assert.Empty(t, rec.Header().Values("Set-Cookie"), "nothing logged out or replaced")
+					assertCleanLog(t, logs, b.cookie("session"), b.cookie("remember_token"))
+					if f.status == http.StatusServiceUnavailable {
+						assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+					}
+				}
+				a.users.fail(nil)
+				assert.Equal(t, 200, b.get("/protected").Code, "works again once the loader recovers")
+				assert.Equal(t, "1", b.who().ID)
+			})
+		}
+	}
+}
+
+// Guarantee 9: a loader outage while a remember cookie is restored does not
+// turn into a token theft when the outage outlasts the rotation grace
+// window: the browser must end up with the current token.
+func TestUserLoaderFailureDuringRememberRestore(t *testing.T) {
+	t.Parallel()
+	for _, scheme := range rememberSchemeConfigs {
+		t.Run(scheme.name, func(t *testing.T) {
+			t.Parallel()
+			store := scheme.store()
+			events := &secEvents{}
+			a := newTestApp(t, func(c *Config) {
+				c.RememberStore = store
+				c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+			})
+			b := a.browser()
+			b.getStatus("/login/1?remember=1", 200)
+			b.dropCookie("session")
+
+			a.users.fail(fmt.Errorf("%w: database restarting", ErrStoreUnavailable))
+			for range 3 { // the outage lasts a few minutes; the browser retries
+				assert.Equal(t, http.StatusServiceUnavailable, b.get("/protected").Code)
+				a.clock.Advance(2 * time.Minute)
+			}
+			a.users.fail(nil)
+
+			w := b.who()
+			assert.Equal(t, "1", w.ID, "the remember cookie still works after the outage")
+			assert.Empty(t, events.list(), "no theft")
+			if store != nil {
+				assert.Equal(t, 1, userDeviceCount(t, store, "1"))
+			}
+		})
+	}
+}
+
+// Guarantee 9: a session store outage (Redis unreachable: every connection
+// reset) gives 503 on protected routes and on login, not anonymous and not
+// a panic, leaves the logins alone, and everything works again when the
+// store returns. A remember cookie used during the outage survives it.
+func TestSessionStoreOutage(t *testing.T) {
+	t.Parallel()
+	for _, scheme := range rememberSchemeConfigs {
+		t.Run(scheme.name, func(t *testing.T) {
+			t.Parallel()
+			target := redisTargetFor(t)
+			proxy := startCutProxy(t, target.addr)
+			rs := newRedisSessionStoreVia(t, target, proxy.addr())
+			store := scheme.store()
+			events := &secEvents{}
+			var logs *logBuffer
+			a := newTestApp(t, func(c *Config) {
+				c.SessionStore = rs.store
+				c.RememberStore = store
+				c.LoginURL = "/login"
+				c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+				logs = captureLogs(c)
+			})
+			b, remembered, visitor := a.browser(), a.browser(), a.browser()
+			b.getStatus("/login/1", 200)
+			remembered.getStatus("/login/2?remember=1", 200)
+			remembered.dropCookie("session")
+
+			proxy.cut()
+			logs.reset()
+			rec := b.get("/protected")
+			assertFailedClosed(t, http.StatusServiceUnavailable, false, rec.Code, rec.Body.String())
+			assert.Empty(t, rec.Header().Get("Location"))
+			assertCleanLog(t, logs, b.cookie("session"))
+			rec = b.get("/protected", apiHeaders...)
+			assertFailedClosed(t, http.StatusServiceUnavailable, true, rec.Code, rec.Body.String())
+			assert.Equal(t, http.StatusServiceUnavailable, b.get("/whoami").Code)
+			assert.Equal(t, http.StatusServiceUnavailable, visitor.get("/login/2").Code, "a login cannot be stored")
+			for range 3 {
+				assert.Equal(t, http.StatusServiceUnavailable, remembered.get("/protected").Code)
+				a.clock.Advance(2 * time.Minute)
+			}
+
+			proxy.restore()
+			assert.Equal(t, 200, b.get("/protected").Code, "the login survived the outage")
+			assert.Equal(t, "2", remembered.who().ID, "the remember cookie survived the outage")
+			assert.Empty(t, events.list(), "no theft")
+			visitor.getStatus("/login/2", 200)
+			assert.Equal(t, "2", visitor.who().ID)
+		})
+	}
+}
+
+// flakyRememberStore is a RememberStore whose operations fail on demand.
+type flakyRememberStore struct {
+	*MemoryStore
+	mu   sync.Mutex
+	fail map[string]error
+}
+
+var _ RememberStore = (*flakyRememberStore)(nil)
+
+func newFlakyRememberStore() *flakyRememberStore {
+	return &flakyRememberStore{MemoryStore: NewMemoryStore(), fail: map[string]error{}}
+}
+
+// failOn makes op fail with err (nil heals it).
+func (s *flakyRememberStore) failOn(op string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[op] = err
+}
+
+func (s *flakyRememberStore) err(op string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fail[op]
+}
+
+func (s *flakyRememberStore) CreateDevice(ctx context.Context, d Device) error {
+	if err := s.err("CreateDevice"); err != nil {
+		return err
+	}
+	return s.MemoryStore.CreateDevice(ctx, d)
+}
+
+func (s *flakyRememberStore) Device(ctx context.Context, selector string) (Device, error) {
+	if err := s.err("Device"); err != nil {
+		return Device{}, err
+	}
+	return s.MemoryStore.Device(ctx, selector)
+}
+
+func (s *flakyRememberStore) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
+	if err := s.err("RotateValidator"); err != nil {
+		return err
+	}
+	return s.MemoryStore.RotateValidator(ctx, selector, oldHash, newHash, at)
+}
+
+func (s *flakyRememberStore) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
+	if err := s.err("TouchDevice"); err != nil {
+		return err
+	}
+	return s.MemoryStore.TouchDevice(ctx, selector, lastUsed, expires)
+}
+
+func (s *flakyRememberStore) DeleteDevice(ctx context.Context, selector string) error {
+	if err := s.err("DeleteDevice"); err != nil {
+		return err
+	}
+	return s.MemoryStore.DeleteDevice(ctx, selector)
+}
+
+func (s *flakyRememberStore) DeleteUserDevices(ctx context.Context, userID string) error {
+	if err := s.err("DeleteUserDevices"); err != nil {
+		return err
+	}
+	return s.MemoryStore.DeleteUserDevices(ctx, userID)
+}
+
+func (s *flakyRememberStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
+	if err := s.err("UserDevices"); err != nil {
+		return nil, err
+	}
+	return s.MemoryStore.UserDevices(ctx, userID)
+}
+
+// Guarantee 9: a failing RememberStore gives 503 (500 for errors that are
+// not outages) and never logs anybody in or out: a logged-in browser stays
+// logged in, a remember cookie keeps working, a login that could not be
+// recorded does not happen. Recording a device's last use is best effort.
+func TestFailingRememberStore(t *testing.T) {
+	t.Parallel()
+	outage := fmt.Errorf("devices: %w: connection pool closed", ErrStoreUnavailable)
+	tests := []struct {
+		name   string
+		op     string
+		err    error
+		status int
+		// browser: "session" (logged in), "remember" (only the remember
+		// cookie), "visitor" (logs in during the failure).
+		browser string
+	}{
+		{"session check", "Device", outage, 503, "session"},
+		{"session check, not an outage", "Device", errors.New("devices: bad row"), 500, "session"},
+		{"restore lookup", "Device", outage, 503, "remember"},
+		{"restore rotation", "RotateValidator", outage, 503, "remember"},
+		{"login", "CreateDevice", outage, 503, "visitor"},
+		{"last use", "TouchDevice", outage, 200, "session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := newFlakyRememberStore()
+			events := &secEvents{}
+			a := newTestApp(t, func(c *Config) {
+				c.RememberStore = store
+				c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+			})
+			b := a.browser()
+			path := "/protected"
+			switch tt.browser {
+			case "session":
+				b.getStatus("/login/1?remember=1", 200)
+			case "remember":
+				b.getStatus("/login/1?remember=1", 200)
+				b.dropCookie("session")
+			case "visitor":
+				path = "/login/1?remember=1"
+			}
+			a.clock.Advance(2 * time.Minute) // past the once-a-minute touch
+
+			store.failOn(tt.op, tt.err)
+			for range 3 {
+				rec := b.get(path)
+				require.Equal(t, tt.status, rec.Code, rec.Body.String())
+				assert.False(t, deletesCookie(t, rec, "remember_token"), "the remember cookie is not deleted")
+				a.clock.Advance(time.Minute)
+			}
+			if tt.browser == "visitor" {
+				assert.True(t, b.who().Anonymous, "a login that could not be recorded did not happen")
+				assert.Empty(t, b.cookie("remember_token"))
+			}
+			store.failOn(tt.op, nil)
+
+			if tt.browser == "visitor" {
+				b.getStatus(path, 200)
+			}
+			assert.Equal(t, 200, b.get("/protected").Code, "logged in once the store recovers")
+			assert.Equal(t, "1", b.who().ID)
+			assert.Empty(t, events.list(), "no theft")
+		})
+	}
+}
+
+// Guarantee 9: a logout whose device cannot be revoked reports the error
+// (503) instead of claiming success; this browser's session is over
+// either way, and the logout can be retried for the device once the store
+// recovers by logging in and out again.
+func TestLogoutWithFailingRememberStore(t *testing.T) {
+	t.Parallel()
+	store := newFlakyRememberStore()
+	a := newTestApp(t, func(c *Config) { c.RememberStore = store })
+	b := a.browser()
+	b.getStatus("/login/1?remember=1", 200)
+	store.failOn("DeleteDevice", fmt.Errorf("%w: timeout", ErrStoreUnavailable))
+	rec := b.get("/logout")
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.True(t, b.who().Anonymous, "this browser is logged out")
+	store.failOn("DeleteDevice", nil)
+}
+
+// Guarantee 9: a tampered, garbage or oversized session or remember cookie
+// makes the request anonymous, never a 500, and a bad remember cookie is
+// deleted.
+func TestTamperedCookiesAreAnonymous(t *testing.T) {
+	t.Parallel()
+	flip := func(s string) string {
+		if s == "" {
+			return "x"
+		}
+		i := len(s) / 2
+		c := byte('A')
+		if s[i] == 'A' {
+			c = 'B'
+		}
+		return s[:i] + string(c) + s[i+1:]
+	}
+	for _, scheme := range rememberSchemeConfigs {
+		for _, kind := range allStoreKinds() {
+			t.Run(scheme.name+"/"+kind.name, func(t *testing.T) {
+				t.Parallel()
+				a := newTestApp(t, func(c *Config) {
+					c.SessionStore = kind.make(t)
+					c.RememberStore = scheme.store()
+				})
+				// Cookies signed with another secret: valid in form only.
+				otherSecret := []byte("ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba")
+				other := newTestApp(t, func(c *Config) {
+					c.SecretKeys = [][]byte{otherSecret}
+					c.SessionStore = NewCookieStore(otherSecret)
+					c.RememberStore = scheme.store()
+				})
+				ob := other.browser()
+				ob.getStatus("/login/1?remember=1", 200)
+
+				real := a.browser()
+				real.getStatus("/login/1?remember=1", 200)
+				session, remember := real.cookie("session"), real.cookie("remember_token")
+
+				sessions := map[string]string{
+					"garbage":          "not-a-session",
+					"flipped":          flip(session),
+					"oversized":        strings.Repeat("A", 5000),
+					"other secret":     ob.cookie("session"),
+					"truncated":        session[:len(session)/2],
+					"base64 of binary": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+				}
+				for name, value := range sessions {
+					b := a.withCookies("session", value)
+					rec := b.get("/whoami")
+					require.Equal(t, 200, rec.Code, "session %s: %s", name, rec.Body.String())
+					assert.Contains(t, rec.Body.String(), `"anonymous":true`, "session %s", name)
+					assert.Equal(t, 401, b.get("/protected").Code, "session %s", name)
+				}
+
+				remembers := map[string]string{
+					"garbage":         "not-a-token",
+					"flipped":         flip(remember),
+					"oversized":       strings.Repeat("A", 5000),
+					"other secret":    ob.cookie("remember_token"),
+					"stateless shape": "1.MQ.99999999999.." + strings.Repeat("A", 43),
+					"split shape":     strings.Repeat("A", 22) + "." + strings.Repeat("A", 43),
+					"dots":            "....",
+					"truncated":       remember[:len(remember)-1],
+				}
+				for name, value := range remembers {
+					b := a.withCookies("remember_token", value)
+					rec := b.get("/whoami")
+					require.Equal(t, 200, rec.Code, "remember %s: %s", name, rec.Body.String())
+					assert.Contains(t, rec.Body.String(), `"anonymous":true`, "remember %s", name)
+					assert.True(t, deletesCookie(t, rec, "remember_token"), "remember %s is deleted", name)
+					assert.Equal(t, 401, b.get("/protected").Code, "remember %s", name)
+				}
+			})
+		}
+	}
+}
+
+// Guarantee 9: a guard on a route without the Middleware is a set-up
+// mistake: outside release mode it panics with a message naming
+// Middleware; in release mode it answers 500 rather than letting the
+// request through. It changes gin's mode, so it does not run in parallel.
+func TestGuardWithoutMiddleware(t *testing.T) {
+	defer gin.SetMode(gin.Mode())
+	tests := []struct {
+		name  string
+		guard gin.HandlerFunc
+	}{
+		{"LoginRequired", LoginRequired()},
+		{"FreshLoginRequired", FreshLoginRequired()},
+		{"Require", Require(func(User) bool { return true })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			engine := gin.New()
+			engine.GET("/guarded", tt.guard, func(c *gin.Context) { c.String(200, "Access Granted") })
+			engine.GET("/user", func(c *gin.Context) { c.String(200, "%v", CurrentUser(c).IsAnonymous()) })
+
+			gin.SetMode(gin.TestMode)
+			var recovered any
+			func() {
+				defer func() { recovered = recover() }()
+				engine.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/guarded", nil))
+			}()
+			require.NotNil(t, recovered, "a guard without the Middleware panics in test mode")
+			assert.Contains(t, fmt.Sprint(recovered), "Middleware")
+
+			gin.SetMode(gin.ReleaseMode)
+			rec := httptest.NewRecorder()
+			engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/guarded", nil))
+			assert.Equal(t, 500, rec.Code)
+			assert.NotContains(t, rec.Body.String(), "Access Granted")
+
+			rec = httptest.NewRecorder()
+			engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/user", nil))
+			assert.Equal(t, "true", rec.Body.String(), "CurrentUser never panics: anonymous")
+			gin.SetMode(gin.TestMode)
+		})
+	}
+}
