@@ -56,8 +56,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout io.W
 	return serve(ctx, cfg, logger)
 }
 
-// serve runs the site until ctx ends, then shuts down gracefully: the
-// listener closes at once and in-flight requests get up to 20 seconds.
+// serve runs the site until ctx ends, then shuts down gracefully (see
+// runServer).
 func serve(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
 	// Gin's debug output (the route list, the mode warning) would bury
 	// the one start-up line; the routes are listed in the README.
@@ -68,15 +68,6 @@ func serve(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
 		return err
 	}
 	defer site.Close()
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           site.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
 	if cfg.CookieInsecure {
 		logger.Warn("COOKIE_SECURE=false: cookies will also be sent over plain HTTP; use it only for testing")
 	} else if !app.IsLoopback(cfg.Addr) {
@@ -86,9 +77,29 @@ func serve(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("ADDR: %w", err)
 	}
+	logger.Info("serving on http://"+cfg.Addr, "stores", site.Stores())
+	return runServer(ctx, newServer(site.Handler()), ln, logger)
+}
+
+// newServer is an http.Server with timeouts, so slow clients cannot hold
+// connections open forever.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// runServer serves on ln until ctx ends (SIGINT or SIGTERM in main), then
+// shuts down gracefully: the listener closes at once and in-flight
+// requests get up to 20 seconds to finish.
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("serving on http://"+cfg.Addr, "stores", site.Stores())
 	select {
 	case err := <-errc:
 		return err
