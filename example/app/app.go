@@ -52,7 +52,7 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if len(cfg.SecretKey) == 0 {
-		return nil, &ConfigError{"SECRET_KEY", errors.New("is empty: call LoadSecretKey or set Config.SecretKey")}
+		return nil, &ConfigError{"SECRET_KEY", errors.New("empty: call LoadSecretKey or set Config.SecretKey")}
 	}
 	a := &App{cfg: cfg, stop: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

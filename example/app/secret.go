@@ -31,18 +31,18 @@ func LoadSecretKey(cfg *Config, getenv func(string) string, logger *slog.Logger)
 	}
 	if v := getenv("SECRET_KEY"); v != "" {
 		if len(v) < ginlogin.MinSecretKeyLength {
-			return &ConfigError{"SECRET_KEY", fmt.Errorf("is %d bytes: use at least %d random bytes, e.g. `openssl rand -base64 48`", len(v), ginlogin.MinSecretKeyLength)}
+			return &ConfigError{"SECRET_KEY", fmt.Errorf("%d bytes is too short: use at least %d random bytes, e.g. `openssl rand -base64 48`", len(v), ginlogin.MinSecretKeyLength)}
 		}
 		cfg.SecretKey = []byte(v)
 		return nil
 	}
 	if cfg.Release {
-		return &ConfigError{"SECRET_KEY", errors.New("is not set, and GIN_MODE=release refuses to generate one: set it to at least 32 random bytes, the same on every instance, e.g. `openssl rand -base64 48`")}
+		return &ConfigError{"SECRET_KEY", errors.New("not set, and GIN_MODE=release refuses to generate one: set it to at least 32 random bytes, the same on every instance, e.g. `openssl rand -base64 48`")}
 	}
 	path := SecretFilePath(cfg.SQLitePath)
 	key, err := readOrCreateSecret(path)
 	if err != nil {
-		return &ConfigError{"SECRET_KEY", fmt.Errorf("is not set and the development key file failed: %w", err)}
+		return &ConfigError{"SECRET_KEY", fmt.Errorf("not set, and the development key file failed: %w", err)}
 	}
 	logger.Warn("SECRET_KEY is not set: using a development key kept in a local file; set SECRET_KEY in production", "file", path)
 	cfg.SecretKey = key
