@@ -196,7 +196,7 @@ func TestRememberMeSurvivesABrowserRestart(t *testing.T) {
 	assert.Equal(t, "/reauthenticate?next=%2Fadmin", res.location())
 }
 
-func TestWithoutRememberMeABrowserRestartLogsOut(t *testing.T) {
+func TestWithoutRememberMeLosingTheSessionCookieLogsOut(t *testing.T) {
 	s := newSite(t)
 	s.browser().register("ada@example.com", "Ada", testPassword)
 	b := s.browser()

@@ -3,6 +3,9 @@ package app_test
 import (
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/ginlogin/ginlogin/example/app"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,4 +51,22 @@ func TestHealth(t *testing.T) {
 	res := s.browser().get("/healthz")
 	assert.Equal(t, http.StatusOK, res.status)
 	assert.Contains(t, res.body, `"database":"ok"`)
+}
+
+func TestExpiredDevicesAreDeletedInTheBackground(t *testing.T) {
+	s := newSite(t, func(c *app.Config) { c.CleanupInterval = 10 * time.Millisecond })
+	s.browser().register("ada@example.com", "Ada", testPassword)
+	count := func() int {
+		var n int
+		require.NoError(t, s.app.Database().DB.QueryRow("SELECT COUNT(*) FROM ginlogin_devices").Scan(&n))
+		return n
+	}
+	require.Equal(t, 1, count())
+	s.clock.Advance(13 * time.Hour) // past the session's absolute timeout
+	deadline := time.Now().Add(10 * time.Second)
+	for count() != 0 {
+		require.True(t, time.Now().Before(deadline), "the expired device was not deleted")
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Contains(t, s.logs.String(), "deleted expired devices")
 }
