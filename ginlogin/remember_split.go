@@ -44,7 +44,9 @@ func parseSplitToken(value string) (selector string, validator []byte, ok bool) 
 		return "", nil, false
 	}
 	selector = value[:selectorLen]
-	if _, err := base64.RawURLEncoding.Strict().DecodeString(selector); err != nil {
+	// The decoder skips \r and \n, so the decoded length is checked too:
+	// only the exact form the library writes passes.
+	if raw, err := base64.RawURLEncoding.Strict().DecodeString(selector); err != nil || len(raw) != selectorBytes {
 		return "", nil, false
 	}
 	validator, err := base64.RawURLEncoding.Strict().DecodeString(value[selectorLen+1:])
