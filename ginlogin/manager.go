@@ -96,7 +96,9 @@ type Config struct {
 	// copied session cookies too, and users can list their devices. Without
 	// it, remember tokens are stateless signed tokens (expiring, bound to the
 	// user's AuthStamp) and a copied cookie-store session stays valid until it
-	// times out. See NewMemoryStore and NewSQLStore.
+	// times out; on server-side stores, a request still in flight during a
+	// logout can save the old session record again, which brings its login
+	// back. See NewMemoryStore and NewSQLStore.
 	RememberStore RememberStore
 
 	// RememberCookie sets the attributes of the remember-me cookie.
