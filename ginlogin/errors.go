@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"syscall"
 )
@@ -59,7 +60,9 @@ const MaxUserIDLength = 512
 
 // IsUnavailable reports whether err looks like an outage of a backing store:
 // it wraps ErrStoreUnavailable, a network error, a refused or reset
-// connection, driver.ErrBadConn or a context deadline. The default error
+// connection, a connection closed mid-answer (io.EOF, io.ErrUnexpectedEOF, as
+// pooled Redis connections report a restarted server), driver.ErrBadConn or a
+// context deadline. The default error
 // handler answers 503 for these and 500 for everything else.
 func IsUnavailable(err error) bool {
 	if err == nil {
@@ -67,7 +70,8 @@ func IsUnavailable(err error) bool {
 	}
 	if errors.Is(err, ErrStoreUnavailable) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) {
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var netErr net.Error

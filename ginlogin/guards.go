@@ -10,6 +10,7 @@ type GuardOption func(*guardOptions)
 type guardOptions struct {
 	loginURL   string
 	refreshURL string
+	api        bool
 }
 
 // WithLoginURL sends this guard's unauthorized page requests to url instead
@@ -20,7 +21,19 @@ func WithLoginURL(url string) GuardOption { return func(o *guardOptions) { o.log
 // Config.RefreshURL.
 func WithRefreshURL(url string) GuardOption { return func(o *guardOptions) { o.refreshURL = url } }
 
+// AsAPI makes the guard answer as an API whatever the request's headers: a
+// JSON 401 or 403 instead of a redirect or a page, for clients that send no
+// Accept header. Use it on API route groups:
+//
+//	api := r.Group("/api", ginlogin.LoginRequired(ginlogin.AsAPI()))
+//
+// Fail and the error handler then answer JSON on those routes too.
+func AsAPI() GuardOption { return func(o *guardOptions) { o.api = true } }
+
 type guardURLKey struct{}
+
+// apiRouteKey marks a request whose guard was made with AsAPI.
+type apiRouteKey struct{}
 
 // LoginRequired lets a request through only if a user is logged in (active
 // and authenticated). Others get Unauthorized: a redirect to the login page
@@ -90,6 +103,9 @@ func guard(c *gin.Context, o guardOptions) (*requestState, bool) {
 	if err != nil {
 		setupError(c, err)
 		return nil, false
+	}
+	if o.api {
+		c.Set(apiRouteKey{}, true)
 	}
 	if st.m.exempt[c.Request.Method] {
 		return nil, true

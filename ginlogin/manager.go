@@ -220,6 +220,14 @@ type SessionCookieConfig struct {
 	Insecure bool
 	// SameSite attribute. Default http.SameSiteLaxMode.
 	SameSite http.SameSite
+	// Persistent keeps the cookie-store session cookie when the browser
+	// closes (Max-Age = AbsoluteTimeout). Default false: on the cookie store
+	// the session cookie ends with the browser (OWASP prefers non-persistent
+	// session cookies) and only a remember cookie survives a restart, as with
+	// Flask's default sessions. Server-side stores whose records need a
+	// lifetime (Redis, databases) always get a persistent cookie. Either way
+	// the server ends sessions after IdleTimeout and AbsoluteTimeout.
+	Persistent bool
 }
 
 // RememberCookieConfig sets the remember-me cookie's attributes. Deleting it

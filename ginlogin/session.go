@@ -235,22 +235,32 @@ func (discardWriter) WriteHeader(int)             {}
 // sessions.Options would zero the rest, and a zero MaxAge makes the Redis
 // store delete sessions) and makes the store's codecs refuse cookies older
 // than the session lifetime (gin-contrib's Options leaves them at 30 days).
+//
+// On the cookie store the cookie itself has no Max-Age unless
+// SessionCookieConfig.Persistent is set, so it ends with the browser; its
+// codecs still refuse cookies older than the lifetime.
 func applyStoreOptions(store sessions.Store, sc SessionCookieConfig, absolute time.Duration) {
 	maxAge := int(sessionLifetime(absolute) / time.Second)
-	store.Options(sessions.Options{
-		Path:     sc.Path,
-		Domain:   sc.Domain,
-		MaxAge:   maxAge,
-		Secure:   !sc.Insecure,
-		HttpOnly: true,
-		SameSite: sc.SameSite,
-	})
 	switch s := store.(type) {
 	case interface{ MaxAge(int) }: // cookie and memstore stores
 		s.MaxAge(maxAge)
 	case interface{ SetMaxAge(int) }: // redis store
 		s.SetMaxAge(maxAge)
 	}
+	cookieMaxAge := maxAge
+	if !sc.Persistent && isCookieStore(store) {
+		cookieMaxAge = 0 // a browser-session cookie
+	}
+	// Options replaces the whole set, so every field is given; it does not
+	// touch the codecs set above.
+	store.Options(sessions.Options{
+		Path:     sc.Path,
+		Domain:   sc.Domain,
+		MaxAge:   cookieMaxAge,
+		Secure:   !sc.Insecure,
+		HttpOnly: true,
+		SameSite: sc.SameSite,
+	})
 }
 
 // sessionLifetime is how long a session record and its cookie live.

@@ -142,10 +142,14 @@ func (m *Manager) localize(c *gin.Context, msg string) string {
 	return msg
 }
 
-// IsAPIRequest reports whether the client wants JSON rather than a page: it
-// sent X-Requested-With: XMLHttpRequest, or its Accept header prefers
-// application/json (or any +json type) to text/html.
+// IsAPIRequest reports whether the client wants JSON rather than a page: the
+// route's guard was made with AsAPI, the client sent X-Requested-With:
+// XMLHttpRequest, or its Accept header prefers application/json (or any
+// +json type) to text/html.
 func IsAPIRequest(c *gin.Context) bool {
+	if v, ok := c.Get(apiRouteKey{}); ok && v == true {
+		return true
+	}
 	if strings.EqualFold(c.GetHeader("X-Requested-With"), "XMLHttpRequest") {
 		return true
 	}
