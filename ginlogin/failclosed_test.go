@@ -111,6 +111,33 @@ func TestUserLoaderFailureFailsClosed(t *testing.T) {
 	}
 }
 
+// Guarantee 9: the guards answer a loader failure through the configured
+// error handler, which is told the loader's error; the route behind the
+// guard never runs.
+func TestGuardsUseErrorHandler(t *testing.T) {
+	t.Parallel()
+	loaderErr := errors.New("load user: disk full")
+	var got []error
+	a := newTestApp(t, func(c *Config) {
+		c.ErrorHandler = func(c *gin.Context, err error) {
+			got = append(got, err)
+			c.AbortWithStatusJSON(599, gin.H{"custom": true})
+		}
+	})
+	b := a.browser()
+	b.getStatus("/login/1", 200)
+	a.users.fail(loaderErr)
+	for _, path := range []string{"/protected", "/fresh"} {
+		rec := b.get(path)
+		assert.Equal(t, 599, rec.Code, path)
+		assert.JSONEq(t, `{"custom":true}`, rec.Body.String())
+	}
+	require.Len(t, got, 2)
+	for _, err := range got {
+		assert.ErrorIs(t, err, loaderErr)
+	}
+}
+
 // Guarantee 9: a loader outage while a remember cookie is restored does not
 // turn into a token theft when the outage outlasts the rotation grace
 // window: the browser must end up with the current token.
@@ -341,21 +368,26 @@ func TestFailingRememberStore(t *testing.T) {
 	}
 }
 
-// Guarantee 9: a logout whose device cannot be revoked reports the error
-// (503) instead of claiming success; this browser's session is over
-// either way, and the logout can be retried for the device once the store
-// recovers by logging in and out again.
+// Guarantee 9: a logout whose device cannot be revoked reports the failure
+// (503) instead of claiming success, and this browser's session is over
+// either way. The device itself survives until the store returns, so a
+// copy of the cookies made before still works: the error tells the
+// application to say so.
 func TestLogoutWithFailingRememberStore(t *testing.T) {
 	t.Parallel()
 	store := newFlakyRememberStore()
 	a := newTestApp(t, func(c *Config) { c.RememberStore = store })
 	b := a.browser()
 	b.getStatus("/login/1?remember=1", 200)
+	copied := b.clone()
 	store.failOn("DeleteDevice", fmt.Errorf("%w: timeout", ErrStoreUnavailable))
 	rec := b.get("/logout")
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.True(t, deletesCookie(t, rec, "remember_token"))
 	assert.True(t, b.who().Anonymous, "this browser is logged out")
 	store.failOn("DeleteDevice", nil)
+	assert.Equal(t, 1, userDeviceCount(t, store, "1"), "the device could not be revoked")
+	assert.Equal(t, "1", copied.who().ID, "so a copy made before still works")
 }
 
 // Guarantee 9: a tampered, garbage or oversized session or remember cookie
