@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -270,7 +271,7 @@ func TestCookieSizesStayUnderBrowserLimit(t *testing.T) {
 
 				// A long page address kept in the session for after the
 				// reauthentication, plus the refresh flash.
-				rec = b.get("/fresh?q=" + strings.Repeat("a", maxNextLength))
+				rec = b.get("/fresh?q=" + strings.Repeat("a", maxNextLength-len("/fresh?q=")))
 				require.Equal(t, http.StatusFound, rec.Code, rec.Body.String())
 				assertCookiesFit(t, rec)
 				assert.Equal(t, longestUserID, b.who().ID, "still logged in")
@@ -292,6 +293,29 @@ func TestCookieSizesStayUnderBrowserLimit(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Guarantee 1: the library only sheds its own optional values. When the
+// application's own values make the session too large for a cookie, saving
+// fails with an error (a 500 through Fail), and no oversized cookie is
+// written.
+func TestOversizedApplicationSessionIsAnError(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	var flashErr error
+	a.engine.GET("/big", func(c *gin.Context) {
+		sessions.Default(c).Set("big", strings.Repeat("x", 5000))
+		if flashErr = Flash(c, "message", "hello"); flashErr != nil {
+			Fail(c, flashErr)
+			return
+		}
+		c.String(200, "saved")
+	})
+	rec := a.browser().get("/big")
+	require.Error(t, flashErr)
+	assert.False(t, IsUnavailable(flashErr), "not an outage: %v", flashErr)
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assertCookiesFit(t, rec)
 }
 
 // Guarantee 1: IDs over MaxUserIDLength are refused with ErrUserIDTooLong,
