@@ -241,6 +241,11 @@ func ConfirmLogin(c *gin.Context) error {
 // to the new stamp, gets a new ID and stays fresh. With a RememberStore all
 // other devices are revoked at once and this browser gets a new device (and
 // a new remember token if it had one).
+//
+// The request's user must have been loaded (by a guard or CurrentUser)
+// before the new stamp is saved: loaded afterwards, the session's old stamp
+// no longer matches, the session ends like every other one and
+// UpdateAuthStamp returns ErrNotAuthenticated.
 func UpdateAuthStamp(c *gin.Context, updated User) error {
 	st, user, h, err := loggedIn(c)
 	if err != nil {
