@@ -246,3 +246,25 @@ func TestDevicesAndRevocation(t *testing.T) {
 		assert.ErrorIs(t, a.mgr.RevokeAllDevices(context.Background(), "1"), ErrNoRememberStore)
 	})
 }
+
+// Guarantee 5: UpdateAuthStamp trusts only a login checked against the old
+// stamp. A handler that saves the new stamp before the request's user was
+// loaded finds the session ended like every other one (the documented
+// order: load, save, UpdateAuthStamp); it fails closed with
+// ErrNotAuthenticated and nobody stays logged in.
+func TestUpdateAuthStampAfterUnloadedStampChangeFailsClosed(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	a.stamped("s1", "v1")
+	var got error
+	a.engine.GET("/password-unloaded", func(c *gin.Context) {
+		updated := a.stamped("s1", "v2") // saved before anything loaded the user
+		got = UpdateAuthStamp(c, updated)
+		c.String(200, "done")
+	})
+	b := a.browser()
+	b.getStatus("/login/s1", 200)
+	b.getStatus("/password-unloaded", 200)
+	assert.ErrorIs(t, got, ErrNotAuthenticated)
+	assert.True(t, b.who().Anonymous)
+}
