@@ -174,8 +174,14 @@ func (a *App) login(c *gin.Context) {
 
 // logoutForm answers GET /logout with a page holding the logout button:
 // a GET never logs out, so a link or an image on another site cannot.
+// A store outage answers 503, not the "not logged in" redirect.
 func (a *App) logoutForm(c *gin.Context) {
-	if !ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)) {
+	u, err := ginlogin.LoadUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !ginlogin.IsLoggedIn(u) {
 		c.Redirect(http.StatusFound, "/")
 		return
 	}
