@@ -13,10 +13,11 @@ import (
 // Devices lists the devices of the logged-in user, newest first, marking
 // the one the request comes from. It needs a RememberStore.
 func Devices(c *gin.Context) ([]DeviceInfo, error) {
-	st, user, h, err := loggedIn(c)
+	l, err := loggedIn(c)
 	if err != nil {
 		return nil, err
 	}
+	st, user := l.st, l.user
 	store := st.m.cfg.RememberStore
 	if store == nil {
 		return nil, ErrNoRememberStore
@@ -25,7 +26,7 @@ func Devices(c *gin.Context) ([]DeviceInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	current := h.str(keyDevice)
+	current := l.rec.Device
 	now := st.m.now()
 	out := make([]DeviceInfo, 0, len(devs))
 	for _, d := range devs {
@@ -59,10 +60,11 @@ var ErrNoRememberStore = errors.New("ginlogin: no RememberStore configured")
 // returns ErrDeviceNotFound if the user has no such device. Revoking the
 // current device logs this request out.
 func RevokeDevice(c *gin.Context, publicID string) error {
-	st, user, h, err := loggedIn(c)
+	l, err := loggedIn(c)
 	if err != nil {
 		return err
 	}
+	st, user := l.st, l.user
 	store := st.m.cfg.RememberStore
 	if store == nil {
 		return ErrNoRememberStore
@@ -75,7 +77,7 @@ func RevokeDevice(c *gin.Context, publicID string) error {
 		if d.PublicID() != publicID {
 			continue
 		}
-		if d.Selector == h.str(keyDevice) {
+		if d.Selector == l.rec.Device {
 			return LogoutUser(c)
 		}
 		return store.DeleteDevice(c.Request.Context(), d.Selector)

@@ -86,15 +86,15 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	now := m.now()
 
 	// The browser's previous login, if any, ends here.
-	previousUser := h.str(keyUserID)
-	if err := m.remember.endDevice(ctx, h.str(keyDevice)); err != nil {
+	previous, _ := h.login()
+	if err := m.remember.endDevice(ctx, previous.Device); err != nil {
 		return err
 	}
 	if err := st.revokeRememberCookie(); err != nil {
 		return err
 	}
 	keep := keepNonLogin
-	if previousUser != "" && previousUser != id {
+	if previous.UserID != "" && previous.UserID != id {
 		keep = nil // another user's data never carries over
 	}
 	if err := m.renew(c, h, keep); err != nil {
@@ -118,22 +118,14 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	if err != nil {
 		return err
 	}
-	h.s.Set(keyUserID, id)
-	h.s.Set(keyIdentifier, m.identifier(c))
-	h.setUnix(keyLoginAt, now)
-	h.setUnix(keySeenAt, now)
+	rec := loginRecord{
+		UserID: id, LoginAt: now.Unix(), SeenAt: now.Unix(), RememberFor: int64(o.rememberFor / time.Second),
+		Identifier: m.identifier(c), Stamp: encodeMAC(stamp), Device: device,
+	}
 	if o.fresh {
-		h.setUnix(keyFreshAt, now)
+		rec.FreshAt = now.Unix()
 	}
-	if stamp != nil {
-		h.s.Set(keyStamp, encodeMAC(stamp))
-	}
-	if device != "" {
-		h.s.Set(keyDevice, device)
-	}
-	if o.rememberFor > 0 {
-		h.s.Set(keyRememberFor, int64(o.rememberFor/time.Second))
-	}
+	h.setLogin(rec)
 	if err := m.save(c, h); err != nil {
 		return err
 	}
@@ -174,8 +166,9 @@ func LogoutUser(c *gin.Context) error {
 		st.clearRememberCookie()
 		return errors.Join(loadErr, err)
 	}
+	rec, _ := h.login()
 	errs := []error{
-		m.remember.endDevice(c.Request.Context(), h.str(keyDevice)),
+		m.remember.endDevice(c.Request.Context(), rec.Device),
 		st.revokeRememberCookie(),
 	}
 	if err := m.renew(c, h, nil); err != nil {
@@ -198,11 +191,11 @@ func LogoutUser(c *gin.Context) error {
 // as by LogoutUser. It needs a RememberStore; without one, end the other
 // sessions by changing the user's AuthStamp, then call LogoutUser.
 func LogoutEverywhere(c *gin.Context) error {
-	st, user, _, err := loggedIn(c)
+	l, err := loggedIn(c)
 	if err != nil {
 		return err
 	}
-	if err := st.m.RevokeAllDevices(c.Request.Context(), user.ID()); err != nil {
+	if err := l.st.m.RevokeAllDevices(c.Request.Context(), l.user.ID()); err != nil {
 		return err
 	}
 	return LogoutUser(c)
@@ -213,23 +206,22 @@ func LogoutEverywhere(c *gin.Context) error {
 // session ID, refreshes the client identifier and runs Hooks.LoginConfirmed.
 // It returns ErrNotAuthenticated when nobody is logged in.
 func ConfirmLogin(c *gin.Context) error {
-	st, user, h, err := loggedIn(c)
+	l, err := loggedIn(c)
 	if err != nil {
 		return err
 	}
-	m := st.m
+	m, h, rec := l.st.m, l.h, l.rec
 	if err := m.renew(c, h, keepAll); err != nil {
 		return err
 	}
-	now := m.now()
-	h.setUnix(keyFreshAt, now)
-	h.setUnix(keySeenAt, now)
-	h.s.Set(keyIdentifier, m.identifier(c))
+	now := m.now().Unix()
+	rec.FreshAt, rec.SeenAt, rec.Identifier = now, now, m.identifier(c)
+	h.setLogin(rec)
 	if err := m.save(c, h); err != nil {
 		return err
 	}
 	if m.cfg.Hooks.LoginConfirmed != nil {
-		m.cfg.Hooks.LoginConfirmed(c, user)
+		m.cfg.Hooks.LoginConfirmed(c, l.user)
 	}
 	return nil
 }
@@ -247,10 +239,11 @@ func ConfirmLogin(c *gin.Context) error {
 // no longer matches, the session ends like every other one and
 // UpdateAuthStamp returns ErrNotAuthenticated.
 func UpdateAuthStamp(c *gin.Context, updated User) error {
-	st, user, h, err := loggedIn(c)
+	l, err := loggedIn(c)
 	if err != nil {
 		return err
 	}
+	st, user, h, rec := l.st, l.user, l.h, l.rec
 	if updated == nil || updated.ID() != user.ID() {
 		return errors.New("ginlogin: UpdateAuthStamp needs the logged-in user")
 	}
@@ -275,15 +268,8 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 	if err != nil {
 		return err
 	}
-	h.s.Delete(keyStamp)
-	if stamp != nil {
-		h.s.Set(keyStamp, encodeMAC(stamp))
-	}
-	h.s.Delete(keyDevice)
-	if device != "" {
-		h.s.Set(keyDevice, device)
-	}
-	h.setUnix(keySeenAt, now)
+	rec.Stamp, rec.Device, rec.SeenAt = encodeMAC(stamp), device, now.Unix()
+	h.setLogin(rec)
 	if err := m.save(c, h); err != nil {
 		return err
 	}
@@ -299,15 +285,16 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 // IsFresh reports whether the current login is fresh: made or confirmed with
 // a password less than Config.FreshFor ago, from the same client.
 func IsFresh(c *gin.Context) bool {
-	st, _, h, err := loggedIn(c)
+	l, err := loggedIn(c)
 	if err != nil {
 		return false
 	}
-	at, ok := h.unix(keyFreshAt)
+	at, ok := unixTime(l.rec.FreshAt)
 	if !ok {
 		return false
 	}
-	return st.m.cfg.FreshFor == NoTimeout || st.m.now().Sub(at) < st.m.cfg.FreshFor
+	m := l.st.m
+	return m.cfg.FreshFor == NoTimeout || m.now().Sub(at) < m.cfg.FreshFor
 }
 
 // IsRemembered reports whether the request carries a remember cookie that
@@ -340,27 +327,35 @@ func IsRemembered(c *gin.Context) bool {
 	return valid
 }
 
-// loggedIn returns the request state, the logged-in user and the session,
-// or ErrNotAuthenticated.
-func loggedIn(c *gin.Context) (*requestState, User, sessionHandle, error) {
+// activeLogin is the session login of the request's logged-in user.
+type activeLogin struct {
+	st   *requestState
+	user User
+	h    sessionHandle
+	rec  loginRecord
+}
+
+// loggedIn returns the request's session login, or ErrNotAuthenticated.
+func loggedIn(c *gin.Context) (activeLogin, error) {
 	st, err := stateOf(c)
 	if err != nil {
-		return nil, nil, sessionHandle{}, err
+		return activeLogin{}, err
 	}
 	user, err := st.currentUser()
 	if err != nil {
-		return nil, nil, sessionHandle{}, err
+		return activeLogin{}, err
 	}
 	if !IsLoggedIn(user) {
-		return nil, nil, sessionHandle{}, ErrNotAuthenticated
+		return activeLogin{}, ErrNotAuthenticated
 	}
 	h, err := st.m.session(c)
 	if err != nil {
-		return nil, nil, sessionHandle{}, err
+		return activeLogin{}, err
 	}
-	if h.str(keyUserID) != user.ID() {
+	rec, ok := h.login()
+	if !ok || rec.UserID != user.ID() {
 		// Logged in by the request loader: there is no session login.
-		return nil, nil, sessionHandle{}, fmt.Errorf("%w: the request was authenticated by the request loader, not a session", ErrNotAuthenticated)
+		return activeLogin{}, fmt.Errorf("%w: the request was authenticated by the request loader, not a session", ErrNotAuthenticated)
 	}
-	return st, user, h, nil
+	return activeLogin{st: st, user: user, h: h, rec: rec}, nil
 }

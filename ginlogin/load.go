@@ -42,9 +42,9 @@ func (st *requestState) load() (User, error) {
 	}
 	now := m.now()
 	var user User
-	if uid := h.str(keyUserID); uid != "" {
+	if rec, ok := h.login(); ok {
 		var stop bool
-		user, stop, err = st.loadFromSession(h, uid, now)
+		user, stop, err = st.loadFromSession(h, rec, now)
 		if err != nil || stop {
 			return st.anonymousUnlessNil(err)
 		}
@@ -84,37 +84,37 @@ func (st *requestState) anonymousUnlessNil(err error) (User, error) {
 // device record, the user, and the user's auth stamp. It returns user nil
 // when the login is over (the session has then been cleaned), and stop when
 // the request must stay anonymous (strong session protection).
-func (st *requestState) loadFromSession(h sessionHandle, uid string, now time.Time) (user User, stop bool, err error) {
+func (st *requestState) loadFromSession(h sessionHandle, rec loginRecord, now time.Time) (user User, stop bool, err error) {
 	m, c := st.m, st.c
 	ctx := c.Request.Context()
 
-	if m.cfg.SessionProtection != ProtectionOff && !m.sameClient(c, h.str(keyIdentifier)) {
+	if m.cfg.SessionProtection != ProtectionOff && !m.sameClient(c, rec.Identifier) {
 		st.queue(m.cfg.Hooks.SessionProtected)
 		if m.cfg.SessionProtection == ProtectionStrong {
-			return nil, true, st.endLogin(h, nil, true)
+			return nil, true, st.endLogin(h, rec.Device, nil, true)
 		}
-		if h.s.Get(keyFreshAt) != nil {
-			h.s.Delete(keyFreshAt)
+		if rec.FreshAt != 0 {
+			rec.FreshAt = 0
+			h.setLogin(rec)
 			if err := m.save(c, h); err != nil {
 				return nil, false, err
 			}
 		}
 	}
 
-	loginAt, _ := h.unix(keyLoginAt)
-	seenAt, _ := h.unix(keySeenAt)
+	loginAt, _ := unixTime(rec.LoginAt)
+	seenAt, _ := unixTime(rec.SeenAt)
 	switch {
 	case m.cfg.AbsoluteTimeout != NoTimeout && now.Sub(loginAt) >= m.cfg.AbsoluteTimeout:
-		return nil, false, st.endLogin(h, ErrAbsoluteTimeout, false)
+		return nil, false, st.endLogin(h, rec.Device, ErrAbsoluteTimeout, false)
 	case m.cfg.IdleTimeout != NoTimeout && now.Sub(seenAt) >= m.cfg.IdleTimeout:
-		return nil, false, st.endLogin(h, ErrIdleTimeout, false)
+		return nil, false, st.endLogin(h, rec.Device, ErrIdleTimeout, false)
 	}
 
-	device := h.str(keyDevice)
 	touch := now.Sub(seenAt) >= m.touchInterval()
-	switch err := m.remember.checkSession(ctx, device, uid, now, touch); {
+	switch err := m.remember.checkSession(ctx, rec.Device, rec.UserID, now, touch); {
 	case errors.Is(err, ErrDeviceRevoked):
-		return nil, false, st.endLogin(h, ErrDeviceRevoked, false)
+		return nil, false, st.endLogin(h, rec.Device, ErrDeviceRevoked, false)
 	case err != nil:
 		return nil, false, err
 	}
@@ -122,25 +122,26 @@ func (st *requestState) loadFromSession(h sessionHandle, uid string, now time.Ti
 	if m.cfg.UserLoader == nil {
 		return nil, false, nil
 	}
-	user, err = m.cfg.UserLoader(ctx, uid)
+	user, err = m.cfg.UserLoader(ctx, rec.UserID)
 	if err != nil {
 		return nil, false, err
 	}
-	if user == nil || user.ID() != uid {
-		return nil, false, st.endLogin(h, ErrDeviceRevoked, true)
+	if user == nil || user.ID() != rec.UserID {
+		return nil, false, st.endLogin(h, rec.Device, ErrDeviceRevoked, true)
 	}
-	if !m.stampMatches(user, h.str(keyStamp)) {
-		return nil, false, st.endLogin(h, ErrStampChanged, true)
+	if !m.stampMatches(user, rec.Stamp) {
+		return nil, false, st.endLogin(h, rec.Device, ErrStampChanged, true)
 	}
 	if touch {
-		h.setUnix(keySeenAt, now)
+		rec.SeenAt = now.Unix()
+		h.setLogin(rec)
 		if err := m.save(c, h); err != nil {
 			return nil, false, err
 		}
 	}
 	if m.cfg.RememberCookie.RefreshEachRequest && !st.rememberCleared {
 		if value := st.rememberCookie(); value != "" {
-			if err := st.refreshRemember(h, value, now); err != nil {
+			if err := st.refreshRemember(rec, value, now); err != nil {
 				return nil, false, err
 			}
 		}
@@ -148,12 +149,11 @@ func (st *requestState) loadFromSession(h sessionHandle, uid string, now time.Ti
 	return user, false, nil
 }
 
-// endLogin ends the session's login: the login keys go, the session gets a
-// new ID, and with revoke the device record and remember cookie go too.
+// endLogin ends the session's login: the login record goes, the session gets
+// a new ID, and with revoke the device record and remember cookie go too.
 // Timeouts keep the remember token, so it can start a new session.
-func (st *requestState) endLogin(h sessionHandle, reason error, revoke bool) error {
+func (st *requestState) endLogin(h sessionHandle, device string, reason error, revoke bool) error {
 	m, c := st.m, st.c
-	device := h.str(keyDevice)
 	var errs []error
 	if revoke {
 		errs = append(errs, m.remember.endDevice(c.Request.Context(), device))

@@ -317,15 +317,17 @@ func TestParity_Defaults(t *testing.T) {
 }
 
 // Flask-Login §1.2 SESSION_KEYS and §2.1: the library's session keys carry
-// an underscore prefix, as Flask-Login's do (#470), and hold only strings
-// and numbers. _fresh becomes the time of the password entry (_fresh_at);
-// the one-request _remember marker is not needed. Application keys are left
+// an underscore prefix, as Flask-Login's do (#470), and hold only strings.
+// Flask's _user_id, _id, _fresh and _remember_seconds become fields of one
+// login record under _login (one value to decode per request, written and
+// removed as a whole); _fresh becomes the time of the password entry; the
+// one-request _remember marker is not needed. Application keys are left
 // alone.
 func TestParity_SessionKeys(t *testing.T) {
 	a := newParityApp(t, nil)
 	a.engine.GET("/keys", func(c *gin.Context) {
 		out := map[string]any{}
-		for _, k := range []string{keyUserID, keyIdentifier, keyFreshAt, keyRememberFor, "_remember", "_fresh", "foo"} {
+		for _, k := range []string{keyLogin, "_user_id", "_id", "_remember", "_fresh", "foo"} {
 			if v := sessions.Default(c).Get(k); v != nil {
 				out[k] = v
 			}
@@ -337,13 +339,18 @@ func TestParity_SessionKeys(t *testing.T) {
 	require.Equal(t, 200, b.get("/login/1?remember=1&duration=7h").Code)
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(b.get("/keys").Body.Bytes(), &got))
-	assert.Equal(t, "1", got["_user_id"])
-	assert.NotEmpty(t, got["_id"])
-	assert.EqualValues(t, a.clock.Now().Unix(), got["_fresh_at"])
-	assert.EqualValues(t, 7*3600, got["_remember_seconds"])
+	raw, ok := got[keyLogin].(string)
+	require.True(t, ok, "the login is one string value")
+	rec, ok := parseLoginRecord(raw)
+	require.True(t, ok)
+	assert.Equal(t, "1", rec.UserID)
+	assert.NotEmpty(t, rec.Identifier)
+	assert.EqualValues(t, a.clock.Now().Unix(), rec.FreshAt)
+	assert.EqualValues(t, 7*3600, rec.RememberFor)
 	assert.Equal(t, "bar", got["foo"])
-	assert.NotContains(t, got, "_remember")
-	assert.NotContains(t, got, "_fresh")
+	for _, k := range []string{"_user_id", "_id", "_remember", "_fresh"} {
+		assert.NotContains(t, got, k)
+	}
 }
 
 // Flask-Login's expand_login_view and SESSION_PROTECTION: Flask resolves a

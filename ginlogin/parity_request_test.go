@@ -34,7 +34,9 @@ func sessionOrQueryRequestLoader(db *userDB) func(*gin.Context) (User, error) {
 	return func(c *gin.Context) (User, error) {
 		id := c.Query("user_id")
 		if id == "" {
-			id, _ = sessions.Default(c).Get(keyUserID).(string)
+			raw, _ := sessions.Default(c).Get(keyLogin).(string)
+			rec, _ := parseLoginRecord(raw)
+			id = rec.UserID
 		}
 		if id == "" {
 			return nil, nil

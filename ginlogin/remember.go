@@ -173,7 +173,7 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 		// says so below.
 		expires := r.expires
 		if expires.IsZero() {
-			expires = m.rememberExpiry(h, now)
+			expires = m.rememberExpiry(0, now)
 		}
 		st.setRememberCookie(r.cookie, expires)
 	}
@@ -190,16 +190,12 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 	if err := m.renew(c, h, keepNonLogin); err != nil {
 		return nil, err
 	}
-	h.s.Set(keyUserID, r.userID)
-	h.s.Set(keyIdentifier, m.identifier(c))
-	h.setUnix(keyLoginAt, now)
-	h.setUnix(keySeenAt, now)
-	if mac := m.stampMAC(user); mac != nil {
-		h.s.Set(keyStamp, encodeMAC(mac))
+	// A restored login is never fresh.
+	rec := loginRecord{
+		UserID: r.userID, LoginAt: now.Unix(), SeenAt: now.Unix(),
+		Identifier: m.identifier(c), Stamp: encodeMAC(m.stampMAC(user)), Device: r.device,
 	}
-	if r.device != "" {
-		h.s.Set(keyDevice, r.device)
-	}
+	h.setLogin(rec)
 	if err := m.save(c, h); err != nil {
 		return nil, err
 	}
@@ -208,7 +204,7 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 		if current == "" {
 			current = value
 		}
-		if err := st.refreshRemember(h, current, now); err != nil {
+		if err := st.refreshRemember(rec, current, now); err != nil {
 			return nil, err
 		}
 	}
@@ -221,10 +217,10 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 
 // refreshRemember re-issues a remember cookie the browser sent, with a new
 // expiry (RememberCookie.RefreshEachRequest).
-func (st *requestState) refreshRemember(h sessionHandle, value string, now time.Time) error {
+func (st *requestState) refreshRemember(rec loginRecord, value string, now time.Time) error {
 	m := st.m
-	expires := m.rememberExpiry(h, now)
-	newValue, err := m.remember.refresh(st.c.Request.Context(), value, h.str(keyUserID), now, expires)
+	expires := m.rememberExpiry(rec.RememberFor, now)
+	newValue, err := m.remember.refresh(st.c.Request.Context(), value, rec.UserID, now, expires)
 	if err != nil || newValue == "" {
 		return err
 	}
@@ -232,18 +228,13 @@ func (st *requestState) refreshRemember(h sessionHandle, value string, now time.
 	return nil
 }
 
-// rememberExpiry is when a remember login made or refreshed now ends.
-func (m *Manager) rememberExpiry(h sessionHandle, now time.Time) time.Time {
-	d := m.cfg.RememberCookie.Duration
-	switch v := h.s.Get(keyRememberFor).(type) {
-	case int64:
-		d = time.Duration(v) * time.Second
-	case float64:
-		d = time.Duration(v) * time.Second
-	case int:
-		d = time.Duration(v) * time.Second
+// rememberExpiry is when a remember login made or refreshed now ends, for a
+// login whose own duration is seconds (0: the configured duration).
+func (m *Manager) rememberExpiry(seconds int64, now time.Time) time.Time {
+	if seconds > 0 {
+		return now.Add(time.Duration(seconds) * time.Second)
 	}
-	return now.Add(d)
+	return now.Add(m.cfg.RememberCookie.Duration)
 }
 
 // revokeRememberCookie revokes the device of the request's remember cookie

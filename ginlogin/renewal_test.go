@@ -1,7 +1,7 @@
 package ginlogin
 
 import (
-	"strconv"
+	"net/url"
 	"testing"
 	"time"
 
@@ -45,7 +45,7 @@ func TestLoginRenewsSession(t *testing.T) {
 
 			b.getStatus("/login/1", 200)
 			after := assertRenewed(t, a, kind, before, oldCookie, b)
-			assert.Equal(t, "1", after.Values[keyUserID])
+			assert.Equal(t, "1", loginIn(after.Values).UserID)
 			assert.Equal(t, "3-items", after.Values["cart"], "application values survive a login from an anonymous session")
 			assert.True(t, a.withCookies("session", oldCookie).who().Anonymous, "the old cookie is not logged in")
 		})
@@ -70,7 +70,7 @@ func TestConfirmLoginRenewsSession(t *testing.T) {
 
 			b.getStatus("/confirm", 200)
 			after := assertRenewed(t, a, kind, before, oldCookie, b)
-			assert.Equal(t, "1", after.Values[keyUserID])
+			assert.Equal(t, "1", loginIn(after.Values).UserID)
 			assert.Equal(t, "3-items", after.Values["cart"])
 			assert.True(t, b.who().Fresh)
 		})
@@ -97,13 +97,13 @@ func TestRememberRestoreRenewsSession(t *testing.T) {
 				// ask for the user, so nothing is restored yet).
 				b.getStatus("/sess/set?k=cart&v=3-items", 200)
 				before, oldCookie := b.sessView(), b.cookie("session")
-				require.NotContains(t, before.Values, keyUserID)
+				require.NotContains(t, before.Values, keyLogin)
 
 				w := b.who()
 				require.Equal(t, "1", w.ID)
 				assert.False(t, w.Fresh, "a restored login is not fresh")
 				after := assertRenewed(t, a, kind, before, oldCookie, b)
-				assert.Equal(t, "1", after.Values[keyUserID])
+				assert.Equal(t, "1", loginIn(after.Values).UserID)
 				assert.Equal(t, "3-items", after.Values["cart"])
 			})
 		}
@@ -125,22 +125,24 @@ func TestLoginDropsPlantedLibraryKeys(t *testing.T) {
 				})
 				addSessionRoutes(a)
 				b := a.browser()
-				now := strconv.FormatInt(a.clock.Now().Unix(), 10)
-				planted := map[string]string{
-					keyFreshAt: now, keyDevice: "planted", keyStamp: "planted", keyLoginAt: "1",
-					keyRememberFor: "99999999", keyIdentifier: "planted", keySeenAt: now,
-				}
-				for k, v := range planted {
-					b.getStatus("/sess/set?k="+k+"&v="+v, 200)
-				}
+				now := a.clock.Now().Unix()
+				// An application that writes the library's key itself
+				// (Flask-Login #465): a fresh login of user 1 with a made-up
+				// device, stamp, identifier and remember duration.
+				planted := loginRecord{
+					UserID: "1", LoginAt: 1, SeenAt: now, FreshAt: now, RememberFor: 99999999,
+					Identifier: "planted", Stamp: "planted", Device: "planted",
+				}.encode()
+				b.getStatus("/sess/set?k="+keyLogin+"&v="+url.QueryEscape(planted), 200)
 				b.getStatus("/login/1?fresh=0", 200)
-				got := b.sessView().Values
-				assert.NotContains(t, got, keyFreshAt, "a NotFresh login is not fresh, whatever was planted")
-				assert.NotContains(t, got, keyStamp, "the user has no AuthStamp")
-				assert.NotContains(t, got, keyRememberFor)
-				assert.NotEqual(t, "planted", got[keyDevice])
-				assert.NotEqual(t, "planted", got[keyIdentifier])
-				assert.Equal(t, now, got[keyLoginAt])
+				got := loginIn(b.sessView().Values)
+				assert.Equal(t, "1", got.UserID)
+				assert.Zero(t, got.FreshAt, "a NotFresh login is not fresh, whatever was planted")
+				assert.Empty(t, got.Stamp, "the user has no AuthStamp")
+				assert.Zero(t, got.RememberFor)
+				assert.NotEqual(t, "planted", got.Device)
+				assert.NotEqual(t, "planted", got.Identifier)
+				assert.Equal(t, now, got.LoginAt)
 				assert.False(t, b.who().Fresh)
 			})
 		}
@@ -175,7 +177,7 @@ func TestLoginKeepsApplicationValuesOnlyForTheSameUser(t *testing.T) {
 				b.getStatus("/sess/set?k=cart&v=private", 200)
 				b.getStatus("/login/"+tt.then, 200)
 				got := b.sessView().Values
-				require.Equal(t, tt.then, got[keyUserID])
+				require.Equal(t, tt.then, loginIn(got).UserID)
 				if tt.kept {
 					assert.Equal(t, "private", got["cart"])
 				} else {
@@ -214,9 +216,15 @@ func TestSessionFixation(t *testing.T) {
 				assert.Equal(t, "1", victim.who().ID)
 
 				assert.True(t, attacker.who().Anonymous, "the planted ID is not logged in")
-				assert.NotContains(t, attacker.sessView().Values, keyUserID)
+				assert.NotContains(t, attacker.sessView().Values, keyLogin)
 				assert.Equal(t, 401, attacker.get("/protected").Code)
 			})
 		}
 	}
+}
+
+// loginIn parses the login record of a session view ("" gives a zero record).
+func loginIn(values map[string]string) loginRecord {
+	rec, _ := parseLoginRecord(values[keyLogin])
+	return rec
 }

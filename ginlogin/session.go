@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -16,36 +15,19 @@ import (
 )
 
 // Session keys the library owns. They carry an underscore prefix, as
-// Flask-Login's do, and hold only strings and int64s, so no gob registration
-// is ever needed and any store serializer (gob or JSON) works.
+// Flask-Login's do, and hold only strings, so no gob registration is ever
+// needed and any store serializer (gob or JSON) works.
 const (
-	keyUserID      = "_user_id"          // User.ID()
-	keyFreshAt     = "_fresh_at"         // unix seconds of the last password entry
-	keyIdentifier  = "_id"               // HMAC of the client's address and User-Agent
-	keyLoginAt     = "_login_at"         // unix seconds of the login (absolute timeout)
-	keySeenAt      = "_seen_at"          // unix seconds of the last use (idle timeout)
-	keyStamp       = "_stamp"            // HMAC of the user's AuthStamp
-	keyDevice      = "_device"           // RememberStore selector of this login
-	keyRememberFor = "_remember_seconds" // per-login remember duration
-	keyNext        = "_next"             // page to return to (NextInSession)
-	keyFlashes     = "_flashes"          // pending flash messages
+	keyLogin   = "_login"   // the login record (see loginRecord)
+	keyNext    = "_next"    // page to return to (NextInSession)
+	keyFlashes = "_flashes" // pending flash messages
 )
 
-// loginKeys are the keys describing who is logged in. They never survive a
-// login, a logout or a timeout.
-var loginKeys = [...]string{keyUserID, keyFreshAt, keyIdentifier, keyLoginAt, keySeenAt, keyStamp, keyDevice, keyRememberFor}
-
+// isLoginKey reports whether k describes who is logged in: such values never
+// survive a login, a logout or a timeout.
 func isLoginKey(k any) bool {
 	s, ok := k.(string)
-	if !ok {
-		return false
-	}
-	for _, lk := range loginKeys {
-		if s == lk {
-			return true
-		}
-	}
-	return false
+	return ok && s == keyLogin
 }
 
 // sessionHandle is the request's session as both gin-contrib sees it (for
@@ -101,34 +83,6 @@ func (h sessionHandle) str(key string) string {
 	v, _ := h.s.Get(key).(string)
 	return v
 }
-
-// unix reads a timestamp, whatever number type the store's serializer gave
-// back (gob keeps int64, JSON gives float64). key is an interface so that
-// the constant keys callers pass are not boxed on the heap on every call.
-func (h sessionHandle) unix(key any) (time.Time, bool) {
-	var n int64
-	switch v := h.s.Get(key).(type) {
-	case int64:
-		n = v
-	case int:
-		n = int64(v)
-	case float64:
-		n = int64(v)
-	case string:
-		var err error
-		if n, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return time.Time{}, false
-		}
-	default:
-		return time.Time{}, false
-	}
-	if n <= 0 {
-		return time.Time{}, false
-	}
-	return time.Unix(n, 0), true
-}
-
-func (h sessionHandle) setUnix(key string, t time.Time) { h.s.Set(key, t.Unix()) }
 
 // renew gives the browser a new session, keeping only the values keep
 // accepts. On server-side stores (Redis, memstore, databases) the old record
