@@ -101,9 +101,10 @@
 //
 // # Sessions
 //
-// The session holds only strings and integers under keys starting with an
-// underscore: the user ID, the login, last-use and fresh times, an HMAC of the
-// client identifier and of the AuthStamp, and the device selector. Logging in,
+// The session holds only strings under keys starting with an underscore; the
+// login is one record under "_login": the user ID, the login, last-use and
+// fresh times, HMACs of the client identifier and of the AuthStamp, and the
+// device selector. Logging in,
 // confirming a login and restoring from the remember cookie give the browser a
 // new session: on server-side stores (Redis, memstore) the old record is
 // deleted and a new ID issued; on the cookie store the contents are replaced.
