@@ -23,8 +23,10 @@ const (
 	// ProtectionBasic marks the login as not fresh on a mismatch, so routes
 	// behind FreshLoginRequired ask for the password again. The default.
 	ProtectionBasic Protection = "basic"
-	// ProtectionStrong logs the session out on a mismatch and revokes its
-	// remember token.
+	// ProtectionStrong logs the session out on a mismatch, deletes the
+	// remember cookie and, with a RememberStore, revokes the device so that
+	// copies of either cookie stop working too (a stateless remember token
+	// can only be deleted from the browser that sent it).
 	ProtectionStrong Protection = "strong"
 	// ProtectionOff disables the check.
 	ProtectionOff Protection = "off"
