@@ -65,4 +65,3 @@ func TestSecretKeyRotation(t *testing.T) {
 const stampedID = "alice"
 
 var stampedAlice = &stampedUser{testUser: testUser{id: stampedID, name: "Alice"}, stamp: "v1"}
-
