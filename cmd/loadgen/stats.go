@@ -17,6 +17,8 @@ type stats struct {
 	wrongUser int // an answer that belonged to another account
 	logins    int
 	logouts   int
+	throttled int // logins answered 429, retried a second later
+	loggedOut int // a page answered "log in" to a browser that was logged in
 	examples  []string
 }
 
@@ -42,6 +44,8 @@ func (s *stats) merge(o *stats) {
 	s.wrongUser += o.wrongUser
 	s.logins += o.logins
 	s.logouts += o.logouts
+	s.throttled += o.throttled
+	s.loggedOut += o.loggedOut
 	for _, e := range o.examples {
 		if len(s.examples) < 10 {
 			s.examples = append(s.examples, e)
@@ -67,12 +71,11 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // report is the outcome of a run.
 type report struct {
-	total    *stats
-	elapsed  time.Duration
-	clients  int
-	urls     []string
-	races    int
-	setupErr string
+	total   *stats
+	elapsed time.Duration
+	clients int
+	urls    []string
+	races   int
 }
 
 func (r *report) count5xx() int {
@@ -86,7 +89,8 @@ func (r *report) count5xx() int {
 }
 
 func (r *report) ok() bool {
-	return r.total.failures == 0 && r.total.wrongUser == 0 && r.count5xx() == 0 && r.races == 0
+	t := r.total
+	return len(t.latencies) > 0 && t.failures == 0 && t.wrongUser == 0 && t.loggedOut == 0 && r.count5xx() == 0 && r.races == 0
 }
 
 func (r *report) print(w io.Writer) {
@@ -99,7 +103,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "clients          %d\n", r.clients)
 	fmt.Fprintf(w, "duration         %s\n", r.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "requests         %d (%.1f req/s)\n", n, float64(n)/r.elapsed.Seconds())
-	fmt.Fprintf(w, "logins/logouts   %d / %d\n", t.logins, t.logouts)
+	fmt.Fprintf(w, "logins/logouts   %d / %d (%d logins throttled with 429 and retried)\n", t.logins, t.logouts, t.throttled)
 	if n > 0 {
 		fmt.Fprintf(w, "latency          p50 %s  p90 %s  p99 %s  max %s\n",
 			percentile(lat, 50).Round(time.Microsecond), percentile(lat, 90).Round(time.Microsecond),
@@ -118,6 +122,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "5xx              %d\n", r.count5xx())
 	fmt.Fprintf(w, "transport errors %d\n", t.failures)
 	fmt.Fprintf(w, "wrong-user       %d\n", t.wrongUser)
+	fmt.Fprintf(w, "lost logins      %d\n", t.loggedOut)
 	fmt.Fprintf(w, "data races       %d\n", r.races)
 	for _, e := range t.examples {
 		fmt.Fprintf(w, "  e.g. %s\n", e)
