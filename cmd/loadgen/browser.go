@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -22,6 +23,8 @@ type browser struct {
 	client                *http.Client
 	st                    *stats
 	rng                   *rand.Rand
+	csrf                  string // the CSRF token of the last page with a form
+	location              string // the Location of the last answer
 }
 
 // newBrowser returns browser number i. On loopback targets it gets its own
@@ -78,6 +81,10 @@ func (b *browser) send(ctx context.Context, method, path string, form url.Values
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	// What a browser sends on its own site's pages: Go's cross-origin
+	// protection lets same-origin requests through.
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("User-Agent", userAgent)
 	start := time.Now()
 	resp, err := b.client.Do(req)
 	if err != nil {
@@ -94,14 +101,55 @@ func (b *browser) send(ctx context.Context, method, path string, form url.Values
 	if resp.StatusCode >= 500 {
 		b.st.note("%s %s: %d %.80q", method, path, resp.StatusCode, data)
 	}
+	b.location = resp.Header.Get("Location")
+	if m := csrfField.FindSubmatch(data); m != nil {
+		b.csrf = string(m[1])
+	}
 	return resp.StatusCode, string(data), nil
 }
 
-// register creates the browser's account (and leaves it logged in).
+// userAgent is what the simulated browsers call themselves.
+const userAgent = "Mozilla/5.0 (X11; Linux x86_64) loadgen/1.0"
+
+// csrfField finds the synchronizer token the site puts in its forms; a form
+// POST must send it back (the site also accepts it as X-CSRF-Token).
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// submit opens the page holding a form, as a user does (which also gives
+// the form's CSRF token), then posts the form with the token. A 303 is
+// followed, as a browser does, which picks up the token of the next page.
+func (b *browser) submit(ctx context.Context, formPage, action string, form url.Values) (int, string, error) {
+	status, body, err := b.send(ctx, http.MethodGet, formPage, nil, "")
+	if err != nil {
+		return 0, "", err
+	}
+	if status != http.StatusOK {
+		return status, body, nil
+	}
+	return b.post(ctx, action, form)
+}
+
+// post sends a form with the current CSRF token and follows a 303.
+func (b *browser) post(ctx context.Context, action string, form url.Values) (int, string, error) {
+	form.Set("csrf_token", b.csrf)
+	status, body, err := b.send(ctx, http.MethodPost, action, form, "")
+	if err != nil || status != http.StatusSeeOther {
+		return status, body, err
+	}
+	if next := b.location; strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") {
+		if _, _, err := b.send(ctx, http.MethodGet, next, nil, ""); err != nil {
+			return 0, "", err
+		}
+	}
+	return status, body, nil
+}
+
+// register creates the browser's account through the registration form
+// (and leaves it logged in).
 func (b *browser) register(ctx context.Context) error {
-	status, body, err := b.send(ctx, http.MethodPost, "/register", url.Values{
+	status, body, err := b.submit(ctx, "/register", "/register", url.Values{
 		"email": {b.email}, "name": {b.name}, "password": {b.password}, "confirm_password": {b.password},
-	}, "")
+	})
 	if err != nil {
 		return err
 	}
@@ -113,10 +161,11 @@ func (b *browser) register(ctx context.Context) error {
 
 var errThrottled = errors.New("throttled")
 
+// login opens the login form and submits it.
 func (b *browser) login(ctx context.Context) error {
-	status, body, err := b.send(ctx, http.MethodPost, "/login", url.Values{
+	status, body, err := b.submit(ctx, "/login", "/login", url.Values{
 		"email": {b.email}, "password": {b.password},
-	}, "")
+	})
 	if err != nil {
 		return err
 	}
@@ -125,13 +174,21 @@ func (b *browser) login(ctx context.Context) error {
 		b.st.logins++
 		return nil
 	case http.StatusTooManyRequests:
+		b.st.throttled++
 		return errThrottled
 	}
 	return fmt.Errorf("login %s: status %d: %.200s", b.email, status, body)
 }
 
+// logout presses the logout button every page of a logged-in user has,
+// with the token of the last page.
 func (b *browser) logout(ctx context.Context) error {
-	status, _, err := b.send(ctx, http.MethodPost, "/logout", url.Values{}, "")
+	if b.csrf == "" {
+		if _, _, err := b.send(ctx, http.MethodGet, "/logout", nil, ""); err != nil {
+			return err
+		}
+	}
+	status, _, err := b.post(ctx, "/logout", url.Values{})
 	if err != nil {
 		return err
 	}
@@ -142,12 +199,21 @@ func (b *browser) logout(ctx context.Context) error {
 	return nil
 }
 
-// pageView requests one authenticated page and checks it is this account's.
+// errLoggedOut means the site asked a logged-in browser to log in.
+var errLoggedOut = errors.New("logged out")
+
+// pageView requests one authenticated page (the dashboard, or the JSON API)
+// and checks that it is this account's.
 func (b *browser) pageView(ctx context.Context, n int) error {
 	if n%2 == 0 {
 		status, body, err := b.send(ctx, http.MethodGet, "/dashboard", nil, "")
-		if err != nil || status != http.StatusOK {
+		switch {
+		case err != nil:
 			return err
+		case status == http.StatusFound && strings.HasPrefix(b.location, "/login"):
+			return b.lostLogin("/dashboard")
+		case status != http.StatusOK:
+			return nil // counted by status
 		}
 		if !strings.Contains(body, b.email) {
 			b.st.wrongUser++
@@ -156,8 +222,13 @@ func (b *browser) pageView(ctx context.Context, n int) error {
 		return nil
 	}
 	status, body, err := b.send(ctx, http.MethodGet, "/api/me", nil, "application/json")
-	if err != nil || status != http.StatusOK {
+	switch {
+	case err != nil:
 		return err
+	case status == http.StatusUnauthorized:
+		return b.lostLogin("/api/me")
+	case status != http.StatusOK:
+		return nil
 	}
 	var me struct {
 		Email string `json:"email"`
@@ -169,26 +240,39 @@ func (b *browser) pageView(ctx context.Context, n int) error {
 	return nil
 }
 
+// lostLogin records that the site forgot the browser's login.
+func (b *browser) lostLogin(path string) error {
+	b.st.loggedOut++
+	b.st.note("%s treated %s as logged out", path, b.email)
+	return errLoggedOut
+}
+
 // loop runs the browser until ctx ends: page views, with a logout and login
-// every relogin views.
+// every relogin views. A browser the site forgot logs in again.
 func (b *browser) loop(ctx context.Context, relogin int) {
 	for n := 0; ctx.Err() == nil; n++ {
 		if relogin > 0 && n > 0 && n%relogin == 0 {
-			if b.logout(ctx) != nil {
-				continue
-			}
-			for ctx.Err() == nil {
-				err := b.login(ctx)
-				if !errors.Is(err, errThrottled) {
-					break
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
+			if b.logout(ctx) == nil {
+				b.loginPatiently(ctx)
 			}
 			continue
 		}
-		_ = b.pageView(ctx, n)
+		if errors.Is(b.pageView(ctx, n), errLoggedOut) {
+			b.loginPatiently(ctx)
+		}
+	}
+}
+
+// loginPatiently logs in, waiting a second after each 429 as a person
+// would (the per-address bucket refills one attempt every few seconds).
+func (b *browser) loginPatiently(ctx context.Context) {
+	for ctx.Err() == nil {
+		if !errors.Is(b.login(ctx), errThrottled) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 	}
 }

@@ -16,12 +16,15 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ginlogin/ginlogin/example/app"
 )
 
 // cluster is a set of example app instances started by loadgen, sharing one
 // secret key and one set of stores.
 type cluster struct {
 	dir   string
+	db    app.Config // the database the instances share, for seeding
 	urls  []string
 	procs []*exec.Cmd
 	logs  []string
@@ -55,10 +58,11 @@ func startCluster(ctx context.Context, n int, race bool) (*cluster, error) {
 	}
 	secret := make([]byte, 48)
 	_, _ = rand.Read(secret)
+	c.db = app.Config{SQLitePath: filepath.Join(dir, "load.db"), DatabaseURL: os.Getenv("DATABASE_URL")}
 	env := append(os.Environ(),
 		"GIN_MODE=release",
 		"SECRET_KEY="+base64.RawURLEncoding.EncodeToString(secret),
-		"SQLITE_PATH="+filepath.Join(dir, "load.db"),
+		"SQLITE_PATH="+c.db.SQLitePath,
 	)
 	for i := 0; i < n; i++ {
 		port, err := freePort()
@@ -91,7 +95,7 @@ func startCluster(ctx context.Context, n int, race bool) (*cluster, error) {
 			c.stop()
 			return nil, fmt.Errorf("instance %d (%s) did not start: %w; its log:\n%s", i, u, err, tail(c.logs[i], 20))
 		}
-		fmt.Printf("instance %d ready at %s: %s\n", i, u, firstLine(c.logs[i], "listening"))
+		fmt.Printf("instance %d ready at %s: %s\n", i, u, firstLine(c.logs[i], "serving on"))
 	}
 	return c, nil
 }
@@ -116,6 +120,9 @@ func (c *cluster) stop() {
 		}
 	})
 }
+
+// remove deletes the instances' folder: binary, logs and SQLite file.
+func (c *cluster) remove() { _ = os.RemoveAll(c.dir) }
 
 // races counts the data race reports in the instances' logs.
 func (c *cluster) races() int {

@@ -17,10 +17,22 @@ func run(ctx context.Context, o options, progress io.Writer) (*report, error) {
 		browsers[i] = newBrowser(i, o)
 	}
 
-	fmt.Fprintf(progress, "preparing %d accounts on %v\n", o.clients, o.urls)
+	if o.seedInto != nil {
+		fmt.Fprintf(progress, "creating %d accounts in the database (bcrypt cost %d)\n", o.clients, o.seedCost)
+		if err := seedAccounts(ctx, *o.seedInto, browsers, o.password, o.seedCost); err != nil {
+			return nil, err
+		}
+	}
+	how := "logging in"
+	if o.register {
+		how = "registering"
+	}
+	fmt.Fprintf(progress, "%s %d browsers on %v\n", how, o.clients, o.urls)
+	setup := time.Now()
 	if err := prepare(ctx, browsers, o.register); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(progress, "  done in %s\n", time.Since(setup).Round(time.Millisecond))
 	// Setup requests are not part of the measurement.
 	for _, b := range browsers {
 		b.st = newStats()

@@ -38,6 +38,8 @@ func TestReportFailsOnServerErrorsWrongUsersAndRaces(t *testing.T) {
 		"wrong user": func(r *report) { r.total.wrongUser++ },
 		"transport":  func(r *report) { r.total.failures++ },
 		"race":       func(r *report) { r.races = 1 },
+		"lost login": func(r *report) { r.total.loggedOut++ },
+		"no request": func(r *report) { r.total = newStats() },
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := newStats()

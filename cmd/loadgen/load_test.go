@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+// lockedBuffer collects the instances' logs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func randomName(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return hex.EncodeToString(b)
+}
+
+// postgresSchema returns DATABASE_URL pointing at a schema of the test's
+// own, dropped at the end, or "" when DATABASE_URL is unset.
+func postgresSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		return ""
+	}
+	schema := "loadgen_test_" + randomName(t)
+	admin, err := sql.Open("pgx", base)
+	require.NoError(t, err)
+	t.Cleanup(func() { admin.Close() })
+	_, err = admin.Exec("CREATE SCHEMA " + schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		assert.NoError(t, err)
+	})
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestShortLoadOnTwoInstances runs loadgen for a few seconds against two
+// in-process instances sharing their stores, with the race detector of
+// `go test -race` watching both the site and the browsers: every answer
+// must belong to its browser's account, none may be a 5xx, and no login
+// may be lost.
+func TestShortLoadOnTwoInstances(t *testing.T) {
+	setups := []struct {
+		name  string
+		apply func(t *testing.T, cfg *app.Config)
+	}{
+		{"sqlite+cookie", func(*testing.T, *app.Config) {}},
+		{"redis+database", func(t *testing.T, cfg *app.Config) {
+			cfg.RedisURL = os.Getenv("REDIS_URL")
+			if cfg.RedisURL == "" {
+				t.Log("REDIS_URL is not set: sessions in miniredis")
+				cfg.RedisURL = "redis://" + miniredis.RunT(t).Addr() + "/0"
+			}
+			cfg.RedisKeyPrefix = "loadgen-test-" + randomName(t) + ":"
+			if cfg.DatabaseURL = postgresSchema(t); cfg.DatabaseURL == "" {
+				t.Log("DATABASE_URL is not set: users in one SQLite file, the PostgreSQL variant is skipped")
+			}
+		}},
+	}
+	for _, setup := range setups {
+		t.Run(setup.name, func(t *testing.T) {
+			logs := &lockedBuffer{}
+			cfg := app.Config{
+				SQLitePath:       filepath.Join(t.TempDir(), "load.db"),
+				SecretKey:        []byte("loadgen-test-secret-0123456789-abcdefghijklmnopq"),
+				BcryptCost:       bcrypt.MinCost,
+				AllowWeakHashing: true,
+				CleanupInterval:  -1,
+				Logger:           slog.New(slog.NewTextHandler(logs, nil)),
+			}
+			setup.apply(t, &cfg)
+			var urls []string
+			for range 2 {
+				a, err := app.New(cfg)
+				require.NoError(t, err)
+				t.Cleanup(func() { a.Close() })
+				srv := httptest.NewServer(a.Handler())
+				t.Cleanup(srv.Close)
+				urls = append(urls, srv.URL)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			o := options{
+				urls: urls, clients: 20, duration: 3 * time.Second, relogin: 10,
+				password: "load-test-password-1", prefix: "load-" + randomName(t),
+				seedInto: &cfg, seedCost: bcrypt.MinCost,
+			}
+			r, err := run(ctx, o, t.Output())
+			require.NoError(t, err)
+			var out strings.Builder
+			r.print(&out)
+			t.Log(out.String())
+
+			assert.Greater(t, len(r.total.latencies), 100, "requests")
+			assert.Greater(t, r.total.logins, 0, "logins during the load")
+			assert.Greater(t, r.total.logouts, 0, "logouts during the load")
+			assert.Zero(t, r.count5xx(), "5xx answers")
+			assert.Zero(t, r.total.failures, "transport errors")
+			assert.Zero(t, r.total.wrongUser, "answers for the wrong account")
+			assert.Zero(t, r.total.loggedOut, "lost logins")
+			assert.True(t, r.ok())
+			assert.NotContains(t, logs.String(), "panic")
+		})
+	}
+}
+
+// The checks of a page view catch an answer for another account and a
+// login the site forgot.
+func TestPageViewChecks(t *testing.T) {
+	tests := []struct {
+		name                string
+		n                   int // even: dashboard, odd: API
+		status              int
+		location, body      string
+		wantWrong, wantLost int
+		wantErrLoggedOut    bool
+	}{
+		{"own dashboard", 0, 200, "", "<strong>me-1@load.example</strong>", 0, 0, false},
+		{"another's dashboard", 0, 200, "", "<strong>me-10@load.example</strong>", 1, 0, false},
+		{"dashboard asks to log in", 0, 302, "/login?next=%2Fdashboard", "", 0, 1, true},
+		{"own API answer", 1, 200, "", `{"email":"me-1@load.example"}`, 0, 0, false},
+		{"another's API answer", 1, 200, "", `{"email":"me-10@load.example"}`, 1, 0, false},
+		{"API answers 401", 1, 401, "", `{"error":"unauthorized"}`, 0, 1, true},
+		{"API answers 503", 1, 503, "", `{"error":"unavailable"}`, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.location != "" {
+					w.Header().Set("Location", tt.location)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			b := newBrowser(1, options{urls: []string{srv.URL}, prefix: "me", password: "x"})
+			err := b.pageView(context.Background(), tt.n)
+			assert.Equal(t, tt.wantErrLoggedOut, errors.Is(err, errLoggedOut))
+			assert.Equal(t, tt.wantWrong, b.st.wrongUser)
+			assert.Equal(t, tt.wantLost, b.st.loggedOut)
+			assert.Equal(t, 1, b.st.byStatus[tt.status])
+		})
+	}
+}
