@@ -37,17 +37,26 @@ fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 
 ## bench: benchmarks next to their baselines, BENCHCOUNT rounds; prints the
-## median overhead of ginlogin and whether the performance targets are met.
-## The test binary is built once and run once per round (rather than with
-## -count, which repeats each benchmark back to back), so that a baseline and
-## its ginlogin variant always run under the same machine load.
+## median overhead of ginlogin and whether the performance targets are met,
+## then the example app's GET /api/me (cookie and Redis sessions; Redis is
+## REDIS_URL when set, else miniredis) as multiples of a gin-contrib/sessions
+## baseline. The test binaries are built once and run once per round (rather
+## than with -count, which repeats each benchmark back to back), so that a
+## baseline and its variants always run under the same machine load.
 bench:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(GO) test -c -o "$$tmp/ginlogin.test" ./ginlogin && \
+	$(GO) test -c -o "$$tmp/example.test" ./example/app && \
 	for i in $$(seq $(BENCHCOUNT)); do \
 	  (cd ginlogin && "$$tmp/ginlogin.test" -test.run='^$$' -test.bench=. -test.benchmem -test.benchtime=$(BENCHTIME)) || echo "FAIL: benchmark round $$i"; \
+	  (cd example/app && "$$tmp/example.test" -test.run='^$$' -test.bench=APIMe -test.benchmem -test.benchtime=$(BENCHTIME)) || echo "FAIL: example app benchmark round $$i"; \
 	done | $(GO) run ./internal/benchratio
 
-## load: drive a running instance with many clients (see README, "Running several instances")
+## load: start two instances of the example app (built with -race; sharing
+## REDIS_URL and DATABASE_URL when set, else one SQLite file and cookie
+## sessions) and drive them with 200 browsers for 30 s; fails on any 5xx,
+## data race or answer for the wrong account. LOADFLAGS passes flags, e.g.
+## LOADFLAGS='-clients 50 -duration 10s' or LOADFLAGS='-url http://127.0.0.1:8080 -register'
+## (see README, "Running several instances").
 load:
 	$(GO) run ./cmd/loadgen $(LOADFLAGS)

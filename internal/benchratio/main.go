@@ -3,7 +3,8 @@
 // reference run in the same benchmark: "baseline" when there is one,
 // otherwise "stateless" (for the remember-token schemes). With -count, the
 // median of the runs is used. It ends with a PASS or MISS line per
-// performance target of the library:
+// performance target of the library, and a RATIO line for the example
+// app's benchmark (its variants as multiples of its baseline's time):
 //
 //	go test -run='^$' -bench=. -benchmem -count=5 ./ginlogin | go run ./internal/benchratio
 //
@@ -43,6 +44,18 @@ var targets = []target{
 	{"AnonymousNoUser/ginlogin", 3, 1, "request that never asks for the user"},
 }
 
+// ratioReport is a benchmark whose variants are reported as multiples of
+// its baseline.
+type ratioReport struct {
+	top  string // "APIMe"
+	what string
+}
+
+// ratioReports are the benchmarks of the example app.
+var ratioReports = []ratioReport{
+	{"APIMe", "example app, authenticated GET /api/me"},
+}
+
 func main() {
 	strict := flag.Bool("strict", false, "exit with status 1 when a target is missed")
 	flag.Parse()
@@ -65,6 +78,7 @@ func run(in io.Reader, out io.Writer, strict bool) int {
 	printTable(out, res)
 	fmt.Fprintln(out)
 	missed := printTargets(out, res)
+	printRatios(out, res)
 	switch {
 	case failed:
 		fmt.Fprintln(out, "benchratio: the benchmark run reported a failure")
@@ -305,4 +319,32 @@ func fmtSigned(v float64) string {
 		return "+" + fmtNum(v)
 	}
 	return fmtNum(v)
+}
+
+// printRatios prints one line per ratio report whose baseline is in the
+// input: each variant's median time as a multiple of the baseline's, and
+// its extra allocations.
+func printRatios(w io.Writer, r results) {
+	for _, rr := range ratioReports {
+		ref, ok := r.stats(rr.top + "/baseline")
+		if !ok || ref.ns == 0 {
+			continue
+		}
+		var parts []string
+		for _, name := range r.order {
+			top, sub := split(name)
+			if top != rr.top || sub == "baseline" {
+				continue
+			}
+			st, _ := r.stats(name)
+			part := fmt.Sprintf("%s %.2f×", sub, st.ns/ref.ns)
+			if st.hasMem && ref.hasMem {
+				part += fmt.Sprintf(" (%s allocs/op)", fmtSigned(st.allocs-ref.allocs))
+			}
+			parts = append(parts, part)
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "RATIO %s (%s, median time over baseline): %s\n", rr.what, rr.top, strings.Join(parts, ", "))
+		}
+	}
 }

@@ -127,6 +127,20 @@ func TestRunTargets(t *testing.T) {
 			},
 		},
 		{
+			name: "the example app's ratios",
+			input: "BenchmarkAPIMe/baseline-2  100  50000 ns/op  13795 B/op  259 allocs/op\n" +
+				"BenchmarkAPIMe/cookie-2    100 100000 ns/op  21977 B/op  391 allocs/op\n" +
+				"BenchmarkAPIMe/redis-2     100 137500 ns/op  14610 B/op  250 allocs/op\n" +
+				"BenchmarkAPIMe/baseline-2  100  70000 ns/op  13795 B/op  259 allocs/op\n" +
+				"BenchmarkAPIMe/cookie-2    100 120000 ns/op  21977 B/op  391 allocs/op\n" +
+				"BenchmarkAPIMe/redis-2     100 162500 ns/op  14610 B/op  250 allocs/op\n",
+			wantCode: 0,
+			want: []string{
+				"RATIO example app, authenticated GET /api/me (APIMe, median time over baseline): cookie 1.83× (+132 allocs/op), redis 2.50× (-9 allocs/op)",
+				"SKIP  authenticated request: no Authenticated/ginlogin result with its reference in the input",
+			},
+		},
+		{
 			name:     "build failure",
 			input:    "# github.com/ginlogin/ginlogin/ginlogin\n./x.go:1:1: syntax error\nFAIL\tgithub.com/ginlogin/ginlogin/ginlogin [build failed]\n",
 			wantCode: 1,
