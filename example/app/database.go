@@ -37,9 +37,12 @@ func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
 			return nil, &ConfigError{"DATABASE_URL", err}
 		}
 		// database/sql drops broken connections and dials new ones, so the
-		// app recovers by itself once PostgreSQL is back.
+		// app recovers by itself once PostgreSQL is back. As many idle
+		// connections as open ones: with fewer, a busy site closes and
+		// reopens connections all the time, and each new one costs
+		// PostgreSQL a process; ConnMaxIdleTime closes them once it is calm.
 		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(5)
+		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		db.SetConnMaxLifetime(30 * time.Minute)
 		d = &Database{DB: db, Dialect: ginlogin.Postgres, Name: "postgres:" + redactURL(cfg.DatabaseURL)}

@@ -23,7 +23,10 @@ func (a *App) sessionStore() (sessions.Store, error) {
 	}
 	url := a.cfg.RedisURL
 	a.redisPool = &redis.Pool{
-		MaxIdle:     16,
+		// As many idle connections as active ones, so that a busy site
+		// does not close and dial connections on every burst; IdleTimeout
+		// closes them once it is calm.
+		MaxIdle:     128,
 		MaxActive:   128,
 		Wait:        true,
 		IdleTimeout: 4 * time.Minute,
