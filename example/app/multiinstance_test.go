@@ -41,8 +41,8 @@ var storeSetups = []storeSetup{
 			t.Skip("REDIS_URL and DATABASE_URL are not both set: skipping the Redis + PostgreSQL variant (CI sets them); the miniredis + SQLite variant ran instead")
 		}
 		backends := redisBackends(t)
-		real := backends[len(backends)-1]
-		cfg.RedisURL, cfg.RedisKeyPrefix = real.url, real.prefix
+		shared := backends[len(backends)-1]
+		cfg.RedisURL, cfg.RedisKeyPrefix = shared.url, shared.prefix
 		cfg.DatabaseURL = postgresURL(t)
 	}},
 }

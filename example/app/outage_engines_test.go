@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -153,6 +154,9 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 		runuser, err := exec.LookPath("runuser")
 		if err != nil {
 			t.Skip("running as root without runuser: cannot run initdb as the postgres user; skipping the PostgreSQL outage test")
+		}
+		if _, err := user.Lookup("postgres"); err != nil {
+			t.Skip("running as root and there is no postgres user to run initdb as: skipping the PostgreSQL outage test")
 		}
 		p.asUser = []string{runuser, "-u", "postgres", "--"}
 	}
