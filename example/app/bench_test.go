@@ -20,10 +20,12 @@ package app_test
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -38,7 +40,6 @@ import (
 	"github.com/ginlogin/ginlogin/ginlogin"
 	"github.com/gomodule/redigo/redis"
 	"golang.org/x/crypto/bcrypt"
-	"os"
 )
 
 const (
@@ -229,7 +230,7 @@ func benchRedis(b *testing.B) (redisURL, prefix string) {
 		b.Cleanup(mr.Close)
 		return "redis://" + mr.Addr() + "/0", "bench:"
 	}
-	prefix = "ginlogin-example-bench-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + ":"
+	prefix = "ginlogin-example-bench-" + rand.Text() + ":"
 	b.Cleanup(func() {
 		conn, err := redis.DialURL(u)
 		if err != nil {
