@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -48,12 +49,58 @@ func freeTCPPort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// child is a server process the test started. The kernel kills it if the
+// test binary dies first (a panic, a timeout), so that no engine outlives
+// its test.
+type child struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startChild starts cmd with a parent-death signal. Linux sends that signal
+// when the thread that started the process ends, so the process is started
+// and waited for by a goroutine locked to its thread.
+func startChild(cmd *exec.Cmd) (*child, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	c := &child{cmd: cmd, exited: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine, after the process
+		err := cmd.Start()
+		started <- err
+		if err == nil {
+			_ = cmd.Wait()
+		}
+		close(c.exited)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// stop sends sig and waits up to limit for the process to exit, then kills
+// it.
+func (c *child) stop(sig os.Signal, limit time.Duration) error {
+	_ = c.cmd.Process.Signal(sig)
+	select {
+	case <-c.exited:
+		return nil
+	case <-time.After(limit):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		return fmt.Errorf("%s did not exit within %s of %v", filepath.Base(c.cmd.Path), limit, sig)
+	}
+}
+
 // privateRedis is a redis-server child process without persistence.
 type privateRedis struct {
 	bin, dir string
 	port     int
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	proc     *child
 }
 
 // startPrivateRedis starts a redis-server on a free port, or skips the test
@@ -65,13 +112,12 @@ func startPrivateRedis(t *testing.T) *privateRedis {
 		t.Skip("redis-server is not installed (Debian: apt-get install redis-server): skipping the Redis outage test")
 	}
 	r := &privateRedis{bin: bin, dir: t.TempDir(), port: freeTCPPort(t)}
-	r.start(t)
 	t.Cleanup(func() {
-		if r.cmd != nil {
-			_ = r.cmd.Process.Kill()
-			<-r.exited
+		if r.proc != nil {
+			_ = r.proc.stop(syscall.SIGKILL, 10*time.Second)
 		}
 	})
+	r.start(t)
 	return r
 }
 
@@ -88,10 +134,8 @@ func (r *privateRedis) start(t *testing.T) {
 	cmd := exec.Command(r.bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(r.port),
 		"--save", "", "--appendonly", "no", "--dir", r.dir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	r.cmd, r.exited = cmd, exited
+	r.proc, err = startChild(cmd)
+	require.NoError(t, err)
 	eventually(t, 10*time.Second, "redis-server to answer PING", func() bool {
 		conn, err := redis.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port), redis.DialConnectTimeout(time.Second))
 		if err != nil {
@@ -106,20 +150,18 @@ func (r *privateRedis) start(t *testing.T) {
 // stop ends the server with SIGTERM and waits for the process to exit.
 func (r *privateRedis) stop(t *testing.T) {
 	t.Helper()
-	require.NoError(t, r.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-r.exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("redis-server did not exit within 10 seconds of SIGTERM")
-	}
-	r.cmd = nil
+	err := r.proc.stop(syscall.SIGTERM, 10*time.Second)
+	r.proc = nil
+	require.NoError(t, err)
 }
 
-// privatePostgres is a PostgreSQL cluster of the test's own.
+// privatePostgres is a PostgreSQL cluster of the test's own, its postmaster
+// a child process of the test.
 type privatePostgres struct {
 	bin, dir string
 	port     int
-	asUser   []string // runuser prefix when the test runs as root
+	cred     *syscall.Credential // the postgres user's, when the test runs as root
+	proc     *child
 }
 
 // postgresBinDir finds PostgreSQL's programs: $PGBIN, or the newest
@@ -146,36 +188,40 @@ func postgresBinDir() string {
 func startPrivatePostgres(t *testing.T) *privatePostgres {
 	t.Helper()
 	bin := postgresBinDir()
-	if _, err := os.Stat(filepath.Join(bin, "initdb")); bin == "" || err != nil {
-		t.Skip("PostgreSQL is not installed (no $PGBIN, no /usr/lib/postgresql/*/bin/initdb; Debian: apt-get install postgresql): skipping the PostgreSQL outage test")
+	if _, err := os.Stat(filepath.Join(bin, "postgres")); bin == "" || err != nil {
+		t.Skip("PostgreSQL is not installed (no $PGBIN, no /usr/lib/postgresql/*/bin/postgres; Debian: apt-get install postgresql): skipping the PostgreSQL outage test")
 	}
 	p := &privatePostgres{bin: bin, port: freeTCPPort(t)}
-	if os.Geteuid() == 0 { // initdb refuses to run as root
-		runuser, err := exec.LookPath("runuser")
+	if os.Geteuid() == 0 { // PostgreSQL refuses to run as root
+		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Skip("running as root without runuser: cannot run initdb as the postgres user; skipping the PostgreSQL outage test")
+			t.Skip("running as root and there is no postgres user to run PostgreSQL as: skipping the PostgreSQL outage test")
 		}
-		if _, err := user.Lookup("postgres"); err != nil {
-			t.Skip("running as root and there is no postgres user to run initdb as: skipping the PostgreSQL outage test")
-		}
-		p.asUser = []string{runuser, "-u", "postgres", "--"}
+		uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+		gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+		p.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	// Not t.TempDir: the postgres user must be able to enter the folder.
 	dir, err := os.MkdirTemp("", "ginlogin-outage-pg-")
 	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	require.NoError(t, os.Chmod(dir, 0o1777))
 	p.dir = dir
-	start := time.Now()
-	out, err := p.run(time.Minute, "initdb", "-N", "-D", p.data(), "-A", "trust", "-U", "app")
-	if err != nil {
-		if time.Since(start) >= time.Minute {
-			t.Skipf("initdb took over a minute: skipping the PostgreSQL outage test on this slow machine")
+	t.Cleanup(func() {
+		if p.proc != nil {
+			_ = p.proc.stop(syscall.SIGQUIT, 10*time.Second) // immediate shutdown
 		}
-		require.NoError(t, err, "initdb: %s", out)
+		os.RemoveAll(dir)
+	})
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	initdb := p.command(ctx, "initdb", "-N", "-D", p.data(), "-A", "trust", "-U", "app")
+	out, err := initdb.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Skip("initdb took over a minute: skipping the PostgreSQL outage test on this slow machine")
 	}
+	require.NoError(t, err, "initdb: %s", out)
 	p.start(t)
-	t.Cleanup(func() { _, _ = p.run(time.Minute, "pg_ctl", "-D", p.data(), "-m", "immediate", "-w", "stop") })
 	t.Logf("private PostgreSQL cluster ready on port %d in %s", p.port, time.Since(start).Round(time.Millisecond))
 	return p
 }
@@ -188,31 +234,47 @@ func (p *privatePostgres) url() string {
 	return fmt.Sprintf("postgres://app@127.0.0.1:%d/postgres?sslmode=disable", p.port)
 }
 
-// run runs one of PostgreSQL's programs, as the postgres user under root.
-func (p *privatePostgres) run(limit time.Duration, prog string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	argv := append(append(append([]string(nil), p.asUser...), filepath.Join(p.bin, prog)), args...)
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.WaitDelay = 5 * time.Second // the server started by pg_ctl must not hold our pipes
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+// command runs one of PostgreSQL's programs, as the postgres user under
+// root, in the cluster's folder.
+func (p *privatePostgres) command(ctx context.Context, prog string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, prog), args...)
+	cmd.Dir = p.dir
+	if p.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	}
+	return cmd
 }
 
-// start starts the cluster on p.port and waits until it accepts connections.
+// start runs the postmaster on p.port and waits until it answers a query.
 func (p *privatePostgres) start(t *testing.T) {
 	t.Helper()
-	out, err := p.run(time.Minute, "pg_ctl", "-D", p.data(), "-w", "-l", filepath.Join(p.dir, "log"),
-		"-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", p.port, p.dir), "start")
-	require.NoError(t, err, "pg_ctl start: %s", out)
+	logFile, err := os.OpenFile(filepath.Join(p.dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	require.NoError(t, err)
+	defer logFile.Close()
+	cmd := p.command(context.Background(), "postgres", "-D", p.data(), "-p", strconv.Itoa(p.port),
+		"-k", p.dir, "-c", "listen_addresses=127.0.0.1")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	p.proc, err = startChild(cmd)
+	require.NoError(t, err)
+	eventually(t, 30*time.Second, "PostgreSQL to accept connections", func() bool {
+		db, err := sql.Open("pgx", p.url())
+		if err != nil {
+			return false
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return db.PingContext(ctx) == nil
+	})
 }
 
-// stop shuts the cluster down with pg_ctl's fast mode: sessions are ended,
-// committed data stays.
+// stop shuts the cluster down as pg_ctl's fast mode does (SIGINT): sessions
+// are ended, committed data stays.
 func (p *privatePostgres) stop(t *testing.T) {
 	t.Helper()
-	out, err := p.run(time.Minute, "pg_ctl", "-D", p.data(), "-m", "fast", "-w", "stop")
-	require.NoError(t, err, "pg_ctl stop: %s", out)
+	err := p.proc.stop(syscall.SIGINT, 30*time.Second)
+	p.proc = nil
+	require.NoError(t, err)
 }
 
 // eventually polls cond until it holds, failing the test after limit.
