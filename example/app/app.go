@@ -97,6 +97,7 @@ func New(cfg Config) (*App, error) {
 		AbsoluteTimeout:   cfg.AbsoluteTimeout,
 		FreshFor:          cfg.FreshFor,
 		SessionProtection: cfg.SessionProtection,
+		UseClientIP:       len(cfg.TrustedProxies) > 0, // the engine trusts only those proxies
 		ErrorHandler:      a.failure,
 		Now:               cfg.Now,
 		Logger:            cfg.Logger,

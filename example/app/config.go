@@ -61,6 +61,14 @@ type Config struct {
 	// ginlogin.NoTimeout disables the last three.
 	RememberFor, FreshFor, IdleTimeout, AbsoluteTimeout time.Duration
 
+	// TrustedProxies lists the addresses or CIDR ranges of the reverse
+	// proxies or load balancers in front of the app (TRUSTED_PROXIES,
+	// comma-separated). Only requests whose TCP peer is one of them may name
+	// the client in X-Forwarded-For or X-Real-IP; the login throttles and
+	// ginlogin's session protection then key on that client address. Empty
+	// (the default): forwarded headers are never trusted.
+	TrustedProxies []string
+
 	// Release is true with GIN_MODE=release.
 	Release bool
 
@@ -125,6 +133,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.CookieInsecure = !secure
 	}
+	proxies, err := parseTrustedProxies(getenv("TRUSTED_PROXIES"))
+	if err != nil {
+		return Config{}, &ConfigError{"TRUSTED_PROXIES", err}
+	}
+	cfg.TrustedProxies = proxies
 	switch p := ginlogin.Protection(strings.ToLower(strings.TrimSpace(getenv("SESSION_PROTECTION")))); p {
 	case "":
 		cfg.SessionProtection = ginlogin.ProtectionBasic
@@ -152,6 +165,28 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		*d.dst = v
 	}
 	return cfg, nil
+}
+
+// parseTrustedProxies reads a comma-separated list of IP addresses and CIDR
+// ranges. A range that covers every address would let any client choose its
+// address, so it is refused.
+func parseTrustedProxies(v string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if _, cidr, err := net.ParseCIDR(item); err == nil {
+			if ones, _ := cidr.Mask.Size(); ones == 0 {
+				return nil, fmt.Errorf("%q trusts every address, so any client could forge its own: name your proxies", item)
+			}
+		} else if net.ParseIP(item) == nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR range", item)
+		}
+		out = append(out, item)
+	}
+	return out, nil
 }
 
 // parseDuration reads a Go duration ("30m", "720h"); "off" gives
@@ -215,6 +250,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.BcryptCost > bcrypt.MaxCost || cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost < 10 && !cfg.AllowWeakHashing {
 		return cfg, fmt.Errorf("app: bcrypt cost %d is out of range: use 10 to %d", cfg.BcryptCost, bcrypt.MaxCost)
+	}
+	if _, err := parseTrustedProxies(strings.Join(cfg.TrustedProxies, ",")); err != nil {
+		return cfg, fmt.Errorf("app: trusted proxies: %w", err)
 	}
 	cfg.Throttle = cfg.Throttle.withDefaults()
 	if cfg.MaxBodyBytes == 0 {

@@ -40,6 +40,7 @@ func TestFromEnvReadsEveryVariable(t *testing.T) {
 		"ADDR": "0.0.0.0:9000", "SQLITE_PATH": "/data/site.db", "DATABASE_URL": "postgres://app@db/site",
 		"REDIS_URL": "redis://cache:6379/2", "COOKIE_SECURE": "false", "SESSION_PROTECTION": "Strong",
 		"REMEMBER_FOR": "168h", "FRESH_FOR": "off", "IDLE_TIMEOUT": "1h", "ABSOLUTE_TIMEOUT": "off", "GIN_MODE": "release",
+		"TRUSTED_PROXIES": " 10.0.0.5, 10.1.0.0/16 ,fd00::/8",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, "0.0.0.0:9000", cfg.Addr)
@@ -53,6 +54,7 @@ func TestFromEnvReadsEveryVariable(t *testing.T) {
 	assert.Equal(t, time.Hour, cfg.IdleTimeout)
 	assert.Equal(t, ginlogin.NoTimeout, cfg.AbsoluteTimeout)
 	assert.True(t, cfg.Release)
+	assert.Equal(t, []string{"10.0.0.5", "10.1.0.0/16", "fd00::/8"}, cfg.TrustedProxies)
 }
 
 func TestFromEnvRefusesBadValuesNamingTheVariable(t *testing.T) {
@@ -67,6 +69,9 @@ func TestFromEnvRefusesBadValuesNamingTheVariable(t *testing.T) {
 		{"ADDR", "8080"},
 		{"DATABASE_URL", "mysql://app@db/site"},
 		{"REDIS_URL", "cache:6379"},
+		{"TRUSTED_PROXIES", "0.0.0.0/0"},
+		{"TRUSTED_PROXIES", "10.0.0.5,::/0"},
+		{"TRUSTED_PROXIES", "balancer.internal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variable+"="+tt.value, func(t *testing.T) {

@@ -40,7 +40,7 @@ func (a *App) register(c *gin.Context) {
 			}
 		})
 	}
-	if !a.registerPerAddress.Allow(c.RemoteIP()) {
+	if !a.registerPerAddress.Allow(c.ClientIP()) {
 		c.Header("Retry-After", strconv.Itoa(int(a.cfg.Throttle.RegisterPerAddress.Every.Seconds())))
 		again(http.StatusTooManyRequests, msgThrottled)
 		return
@@ -141,7 +141,7 @@ func (a *App) login(c *gin.Context) {
 	if len(key) > MaxEmailBytes {
 		key = key[:MaxEmailBytes]
 	}
-	if !a.loginPerAddress.Allow(c.RemoteIP()) || a.failuresPerAccount.Blocked(key) {
+	if !a.loginPerAddress.Allow(c.ClientIP()) || a.failuresPerAccount.Blocked(key) {
 		c.Header("Retry-After", "60")
 		again(http.StatusTooManyRequests, msgThrottled)
 		return

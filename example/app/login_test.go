@@ -167,6 +167,31 @@ func TestLoginThrottlingPerAddressIgnoresForwardedHeaders(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, b.login("other@example.com", "wrong password", false).status)
 }
 
+// Behind a trusted proxy (TRUSTED_PROXIES), the throttle keys on the client
+// address the proxy forwards: clients behind one balancer do not share a
+// bucket. The test server's clients connect from 127.0.0.1, the "proxy".
+func TestLoginThrottlingBehindTrustedProxy(t *testing.T) {
+	s := newSite(t, func(c *app.Config) {
+		c.TrustedProxies = []string{"127.0.0.1"}
+		c.Throttle.LoginPerAddress = app.Limit{Burst: 2, Every: time.Minute}
+	})
+	b := s.browser()
+	b.get("/login") // picks up the form's CSRF token
+	from := func(client, email string) int {
+		t.Helper()
+		form := url.Values{"email": {email}, "password": {"wrong password"}, "csrf_token": {b.csrf}}
+		req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/login", strings.NewReader(form.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", client)
+		return b.do(req).status
+	}
+	assert.Equal(t, http.StatusUnauthorized, from("203.0.113.7", "a@example.com"))
+	assert.Equal(t, http.StatusUnauthorized, from("203.0.113.7", "b@example.com"))
+	assert.Equal(t, http.StatusTooManyRequests, from("203.0.113.7", "c@example.com"), "one client's bucket is empty")
+	assert.Equal(t, http.StatusUnauthorized, from("198.51.100.9", "d@example.com"), "another client behind the same proxy is not throttled")
+}
+
 func TestRegisterThrottlingPerAddress(t *testing.T) {
 	s := newSite(t, func(c *app.Config) {
 		c.Throttle.RegisterPerAddress = app.Limit{Burst: 1, Every: time.Hour}

@@ -16,9 +16,10 @@ import (
 // body cap.
 func (a *App) buildHandler() http.Handler {
 	r := gin.New()
-	// Forwarded headers are never trusted: c.ClientIP() is the TCP peer.
-	// Behind a reverse proxy, name it here and set UseClientIP in ginlogin.
-	_ = r.SetTrustedProxies(nil)
+	// Forwarded headers are trusted only from the configured proxies
+	// (TRUSTED_PROXIES); by default none, and c.ClientIP() is the TCP peer.
+	// The list was checked by FromEnv/New, so this cannot fail.
+	_ = r.SetTrustedProxies(a.cfg.TrustedProxies)
 	r.HandleMethodNotAllowed = true
 	r.Use(a.recoverPanics, a.limitTime, ginlogin.Middleware(a.mgr), a.checkCSRF)
 
