@@ -1,6 +1,7 @@
 package ginlogin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -86,4 +87,29 @@ func TestIsUnavailableCountsClosedConnections(t *testing.T) {
 	for _, err := range []error{nil, errors.New("constraint violated"), ErrDeviceNotFound} {
 		assert.False(t, IsUnavailable(err), "%v", err)
 	}
+}
+
+// A client that disconnected is not an outage: no error log, no error
+// handler, status 499 for the access log.
+func TestFailAfterClientWentAway(t *testing.T) {
+	t.Parallel()
+	var logs *logBuffer
+	handled := false
+	a := newTestApp(t, func(c *Config) {
+		logs = captureLogs(c)
+		c.ErrorHandler = func(*gin.Context, error) { handled = true }
+	})
+	a.engine.GET("/gone", func(c *gin.Context) {
+		ctx, cancel := context.WithCancel(c.Request.Context())
+		cancel() // as net/http does when the client closes the connection
+		c.Request = c.Request.WithContext(ctx)
+		Fail(c, fmt.Errorf("query: %w", ctx.Err()))
+	})
+	rec := a.browser().get("/gone")
+	assert.Equal(t, statusClientClosedRequest, rec.Code)
+	assert.False(t, handled)
+	lines := logs.lines()
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0], "level=DEBUG")
+	assert.Contains(t, lines[0], "client went away")
 }

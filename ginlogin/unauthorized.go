@@ -1,6 +1,8 @@
 package ginlogin
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -184,6 +186,10 @@ func parseAcceptPart(part string) (string, float64) {
 	return mediaType, q
 }
 
+// statusClientClosedRequest is nginx's status for a request whose client
+// disconnected before the answer.
+const statusClientClosedRequest = 499
+
 func abortJSON(c *gin.Context, status int, code, msg string) {
 	body := gin.H{"error": code}
 	if msg != "" {
@@ -196,11 +202,23 @@ func abortJSON(c *gin.Context, status int, code, msg string) {
 // login helper failed, with Config.ErrorHandler: by default 503 when
 // IsUnavailable(err), 500 otherwise, as JSON for API requests. It logs one
 // line (without cookie values or secrets) and pushes err with c.Error.
+//
+// When the client has gone away (the request's context was canceled), the
+// failure is only the cancellation: it is logged at debug level and the
+// request aborted with 499 (nginx's "client closed request") for access
+// logs, without calling the error handler.
 func Fail(c *gin.Context, err error) {
 	_ = c.Error(err)
 	var m *Manager
 	if v, ok := c.Get(managerKey{}); ok {
 		m = v.(*Manager)
+	}
+	if errors.Is(c.Request.Context().Err(), context.Canceled) {
+		if m != nil {
+			m.cfg.Logger.Debug("ginlogin: client went away", "method", c.Request.Method, "path", c.FullPath(), "err", err)
+		}
+		c.AbortWithStatus(statusClientClosedRequest)
+		return
 	}
 	status := http.StatusInternalServerError
 	if IsUnavailable(err) {
