@@ -97,6 +97,7 @@ func TestFailAfterClientWentAway(t *testing.T) {
 	handled := false
 	a := newTestApp(t, func(c *Config) {
 		logs = captureLogs(c)
+		c.RememberStore = NewMemoryStore() // no start-up warning in the log
 		c.ErrorHandler = func(*gin.Context, error) { handled = true }
 	})
 	a.engine.GET("/gone", func(c *gin.Context) {
