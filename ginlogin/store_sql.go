@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,6 +35,12 @@ type SQLStore struct {
 	dialect Dialect
 	table   string
 	q       sqlQueries
+
+	// Statements are prepared on first use (the table may not exist before
+	// Migrate) and kept: SQLite would otherwise parse every query again.
+	// database/sql prepares them again on new connections by itself.
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
 }
 
 var _ RememberStore = (*SQLStore)(nil)
@@ -59,7 +66,7 @@ func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
 	if !tableNamePattern.MatchString(table) {
 		return nil, fmt.Errorf("ginlogin: NewSQLStore: table name %q must be letters, digits and underscores", table)
 	}
-	s := &SQLStore{db: db, dialect: dialect, table: table}
+	s := &SQLStore{db: db, dialect: dialect, table: table, stmts: map[string]*sql.Stmt{}}
 	cols := "selector, user_id, validator_hash, prev_validator_hash, rotated_at, stamp_mac, label, created_at, last_used_at, expires_at"
 	s.q = sqlQueries{
 		insert:       s.rebind("INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -110,6 +117,61 @@ func (s *SQLStore) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// stmt returns the prepared statement for query, preparing it once.
+func (s *SQLStore) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.RLock()
+	st := s.stmts[query]
+	s.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+func (s *SQLStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row whose statement could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// Close releases the prepared statements. The *sql.DB stays open: it
+// belongs to the caller.
+func (s *SQLStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for q, st := range s.stmts {
+		errs = append(errs, st.Close())
+		delete(s.stmts, q)
+	}
+	return errors.Join(errs...)
+}
+
 func (s *SQLStore) rebind(q string) string {
 	if s.dialect != Postgres {
 		return q
@@ -154,7 +216,7 @@ func nullable(b []byte) any {
 
 // CreateDevice implements RememberStore.
 func (s *SQLStore) CreateDevice(ctx context.Context, d Device) error {
-	_, err := s.db.ExecContext(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), nullable(d.PrevValidatorHash),
+	_, err := s.exec(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), nullable(d.PrevValidatorHash),
 		micros(d.RotatedAt), nullable(d.StampMAC), d.Label, micros(d.CreatedAt), micros(d.LastUsedAt), micros(d.ExpiresAt))
 	if err != nil {
 		return unavailable("create", err)
@@ -177,7 +239,7 @@ func scanDevice(r rowScanner) (Device, error) {
 
 // Device implements RememberStore.
 func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) {
-	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q.get, selector))
+	d, err := scanDevice(s.queryRow(ctx, s.q.get, selector))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Device{}, ErrDeviceNotFound
 	}
@@ -190,7 +252,7 @@ func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) 
 // RotateValidator implements RememberStore with one conditional UPDATE, so
 // two requests rotating the same token cannot both succeed.
 func (s *SQLStore) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.q.rotate, newHash, micros(at), micros(at), selector, oldHash)
+	res, err := s.exec(ctx, s.q.rotate, newHash, micros(at), micros(at), selector, oldHash)
 	if err != nil {
 		return unavailable("rotate", err)
 	}
@@ -211,9 +273,9 @@ func (s *SQLStore) RotateValidator(ctx context.Context, selector string, oldHash
 func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
 	var err error
 	if expires.IsZero() {
-		_, err = s.db.ExecContext(ctx, s.q.touch, micros(lastUsed), selector)
+		_, err = s.exec(ctx, s.q.touch, micros(lastUsed), selector)
 	} else {
-		_, err = s.db.ExecContext(ctx, s.q.touchExpires, micros(lastUsed), micros(expires), selector)
+		_, err = s.exec(ctx, s.q.touchExpires, micros(lastUsed), micros(expires), selector)
 	}
 	if err != nil {
 		return unavailable("touch", err)
@@ -223,7 +285,7 @@ func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, e
 
 // DeleteDevice implements RememberStore.
 func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
-	if _, err := s.db.ExecContext(ctx, s.q.del, selector); err != nil {
+	if _, err := s.exec(ctx, s.q.del, selector); err != nil {
 		return unavailable("delete", err)
 	}
 	return nil
@@ -231,7 +293,7 @@ func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
 
 // DeleteUserDevices implements RememberStore.
 func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
-	if _, err := s.db.ExecContext(ctx, s.q.delUser, userID); err != nil {
+	if _, err := s.exec(ctx, s.q.delUser, userID); err != nil {
 		return unavailable("delete user devices", err)
 	}
 	return nil
@@ -239,7 +301,11 @@ func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
 
 // UserDevices implements RememberStore.
 func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
-	rows, err := s.db.QueryContext(ctx, s.q.list, userID)
+	st, err := s.stmt(ctx, s.q.list)
+	if err != nil {
+		return nil, unavailable("list", err)
+	}
+	rows, err := st.QueryContext(ctx, userID)
 	if err != nil {
 		return nil, unavailable("list", err)
 	}
@@ -261,7 +327,7 @@ func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, er
 // DeleteExpired removes devices that expired before now and returns how
 // many. Run it now and then (the example app does so every hour).
 func (s *SQLStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q.delExpired, micros(now))
+	res, err := s.exec(ctx, s.q.delExpired, micros(now))
 	if err != nil {
 		return 0, unavailable("delete expired", err)
 	}
