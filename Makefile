@@ -26,7 +26,7 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 unit:
-	@echo "==> go test -race ./... (REDIS_URL=$${REDIS_URL:-unset, using miniredis} DATABASE_URL=$${DATABASE_URL:+set}$${DATABASE_URL:-unset})"
+	@echo "==> go test -race ./... (Redis: $$([ -n "$$REDIS_URL" ] && echo 'REDIS_URL' || echo 'miniredis'); PostgreSQL: $$([ -n "$$DATABASE_URL" ] && echo 'DATABASE_URL' || echo 'skipped without DATABASE_URL'))"
 	$(GO) test -race -count=1 ./...
 
 cover:
