@@ -37,11 +37,11 @@ func stateOf(c *gin.Context) (*requestState, error) {
 			return st, nil
 		}
 	}
-	v, ok := c.Get(managerKey{})
+	m, ok := managerOf(c)
 	if !ok {
 		return nil, ErrNoMiddleware
 	}
-	st := &requestState{m: v.(*Manager), c: c}
+	st := &requestState{m: m, c: c}
 	c.Set(stateKey{}, st)
 	return st, nil
 }

@@ -56,7 +56,7 @@ const (
 	defaultRememberCookiePath     = "/"
 	defaultSessionCookiePath      = "/"
 	defaultExemptMethod           = http.MethodOptions
-	protectionIdentifierMACLength = 16
+	protectionIdentifierMACLength = 12 // 96 bits: the session cannot be edited, so this only has to be unguessable
 	authStampMACLength            = 16
 )
 
@@ -302,7 +302,6 @@ var (
 type Manager struct {
 	cfg            Config
 	store          sessions.Store
-	sessionsMW     gin.HandlerFunc
 	remember       tokenScheme
 	identifierKeys *macKeys
 	stampKeys      *macKeys
@@ -390,7 +389,6 @@ func New(cfg Config) (*Manager, error) {
 		m.remember = &signedTokens{m: m, keys: newMACKeys(cfg.SecretKeys, purposeRemember)}
 	}
 	applyStoreOptions(m.store, m.cfg.SessionCookie, m.cfg.AbsoluteTimeout)
-	m.sessionsMW = sessions.Sessions(m.cfg.SessionCookie.Name, m.store)
 	if cfg.RememberStore == nil && isCookieStore(m.store) {
 		m.cfg.Logger.Warn("ginlogin: cookie session store without a RememberStore: a copied session cookie stays valid after logout until it times out; set Config.RememberStore to make logout revoke it")
 	}

@@ -8,26 +8,40 @@ import (
 type managerKey struct{}
 
 // Middleware makes m available to the helpers and guards of every request
-// it runs for. It installs gin-contrib/sessions for Config.SessionStore
-// unless sessions.Sessions already ran (with the same name and store), so
+// it runs for, and installs the session for Config.SessionStore the way
+// gin-contrib's sessions.Sessions does, so
 //
 //	r.Use(ginlogin.Middleware(mgr))
 //
-// is all a router needs; sessions.Default(c) works in handlers as usual.
-// Nothing is loaded here: the user is loaded on the first CurrentUser or
-// guard, at most once per request.
+// is all a router needs; sessions.Default(c) works in handlers as usual. If
+// sessions.Sessions already ran (with the same name and store), its session
+// is used instead. Nothing is loaded here: the user is loaded on the first
+// CurrentUser or guard, at most once per request.
 func Middleware(m *Manager) gin.HandlerFunc {
 	if m == nil {
 		panic("ginlogin: Middleware needs the *Manager returned by ginlogin.New")
 	}
 	return func(c *gin.Context) {
-		c.Set(managerKey{}, m)
 		if _, ok := c.Get(sessions.DefaultKey); ok {
-			c.Next()
-			return
+			c.Set(managerKey{}, m)
+		} else {
+			c.Set(sessions.DefaultKey, &requestSession{m: m, req: c.Request, w: c.Writer})
 		}
-		m.sessionsMW(c) // sets the session, then runs the rest of the chain
+		c.Next()
 	}
+}
+
+// managerOf returns the Manager of the request's Middleware.
+func managerOf(c *gin.Context) (*Manager, bool) {
+	if v, ok := c.Get(sessions.DefaultKey); ok {
+		if rs, ok := v.(*requestSession); ok {
+			return rs.m, true
+		}
+	}
+	if v, ok := c.Get(managerKey{}); ok {
+		return v.(*Manager), true
+	}
+	return nil, false
 }
 
 // setupError reports a wiring mistake (a guard without Middleware). Outside
@@ -38,8 +52,8 @@ func setupError(c *gin.Context, err error) {
 		panic(err.Error() + ": add r.Use(ginlogin.Middleware(mgr)) before the routes that use ginlogin")
 	}
 	_ = c.Error(err)
-	if v, ok := c.Get(managerKey{}); ok {
-		v.(*Manager).cfg.Logger.Error("ginlogin: set-up error", "err", err, "path", c.FullPath())
+	if m, ok := managerOf(c); ok {
+		m.cfg.Logger.Error("ginlogin: set-up error", "err", err, "path", c.FullPath())
 	}
 	c.AbortWithStatus(500)
 }

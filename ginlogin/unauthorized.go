@@ -209,10 +209,7 @@ func abortJSON(c *gin.Context, status int, code, msg string) {
 // logs, without calling the error handler.
 func Fail(c *gin.Context, err error) {
 	_ = c.Error(err)
-	var m *Manager
-	if v, ok := c.Get(managerKey{}); ok {
-		m = v.(*Manager)
-	}
+	m, _ := managerOf(c)
 	if errors.Is(c.Request.Context().Err(), context.Canceled) {
 		if m != nil {
 			m.cfg.Logger.Debug("ginlogin: client went away", "method", c.Request.Method, "path", c.FullPath(), "err", err)
