@@ -125,10 +125,10 @@ func (mk *macKeys) sum(i int, dst []byte, parts ...string) []byte {
 // sign returns the MAC under the first (current) key.
 func (mk *macKeys) sign(dst []byte, parts ...string) []byte { return mk.sum(0, dst, parts...) }
 
-// verify reports whether mac (possibly truncated to n>=16 bytes) matches the
-// parts under any key, in constant time per key.
+// verify reports whether mac (possibly truncated to 12 bytes or more)
+// matches the parts under any key, in constant time per key.
 func (mk *macKeys) verify(mac []byte, parts ...string) bool {
-	if len(mac) < 16 || len(mac) > sha256.Size {
+	if len(mac) < 12 || len(mac) > sha256.Size {
 		return false
 	}
 	var buf [sha256.Size]byte

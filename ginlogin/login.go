@@ -7,35 +7,46 @@ import (
 )
 
 // loginRecord is who is logged in to a session and since when. The session
-// keeps it as one string under keyLogin, so a store decodes one value per
+// keeps it as one short string under keyLogin: a store decodes one value per
 // request whatever the library tracks (with gob, every extra session value
-// costs several allocations on every request), and a login is written or
-// removed as a whole.
+// costs several allocations on every request), a login is written or removed
+// as a whole, and the cookie stays small (the cookie store's MAC, base64 and
+// cookie parsing all cost in proportion to its length).
 //
-//	1|<login at>|<seen at>|<fresh at>|<remember seconds>|<identifier>|<stamp MAC>|<device>|<user id>
+//	2|<login at>|<seen after>|<fresh after>|<remember seconds>|<identifier>|<stamp MAC>|<device>|<user id>
 //
-// Times are Unix seconds (0: never); the identifier, stamp MAC and device
-// selector are base64url; the user ID comes last, so it may hold any
-// character, "|" included.
+// Numbers are base 36. The login time is Unix seconds; the last use and the
+// last password entry are seconds after it ("" for never fresh); the
+// remember duration is "" for the configured one. The identifier, stamp MAC
+// and device selector are base64url. The user ID comes last, so it may hold
+// any character, "|" included.
 type loginRecord struct {
 	UserID      string
-	LoginAt     int64  // the login (absolute timeout)
-	SeenAt      int64  // the last recorded use (idle timeout)
-	FreshAt     int64  // the last password entry; 0 when not fresh
+	LoginAt     int64  // the login, Unix seconds (absolute timeout)
+	SeenAt      int64  // the last recorded use, Unix seconds (idle timeout)
+	FreshAt     int64  // the last password entry, Unix seconds; 0 when not fresh
 	RememberFor int64  // this login's remember duration in seconds; 0: the configured one
 	Identifier  string // HMAC of the client's address and User-Agent
 	Stamp       string // HMAC of the user's AuthStamp; "" when the user has none
 	Device      string // RememberStore selector; "" without a store
 }
 
-const loginRecordVersion = "1"
+const loginRecordVersion = "2"
 
 func (r loginRecord) encode() string {
-	b := make([]byte, 0, 96+len(r.Identifier)+len(r.Stamp)+len(r.Device)+len(r.UserID))
+	b := make([]byte, 0, 48+len(r.Identifier)+len(r.Stamp)+len(r.Device)+len(r.UserID))
 	b = append(b, loginRecordVersion...)
-	for _, n := range [...]int64{r.LoginAt, r.SeenAt, r.FreshAt, r.RememberFor} {
-		b = append(b, '|')
-		b = strconv.AppendInt(b, n, 10)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, r.LoginAt, 36)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, r.SeenAt-r.LoginAt, 36)
+	b = append(b, '|')
+	if r.FreshAt != 0 {
+		b = strconv.AppendInt(b, r.FreshAt-r.LoginAt, 36)
+	}
+	b = append(b, '|')
+	if r.RememberFor != 0 {
+		b = strconv.AppendInt(b, r.RememberFor, 36)
 	}
 	for _, s := range [...]string{r.Identifier, r.Stamp, r.Device, r.UserID} {
 		b = append(b, '|')
@@ -52,17 +63,32 @@ func parseLoginRecord(s string) (loginRecord, bool) {
 	if !ok || version != loginRecordVersion {
 		return r, false
 	}
-	nums := [...]*int64{&r.LoginAt, &r.SeenAt, &r.FreshAt, &r.RememberFor}
-	for _, p := range nums {
-		var field string
-		if field, rest, ok = strings.Cut(rest, "|"); !ok {
+	var fields [4]string
+	for i := range fields {
+		if fields[i], rest, ok = strings.Cut(rest, "|"); !ok {
 			return r, false
 		}
-		n, err := strconv.ParseInt(field, 10, 64)
-		if err != nil || n < 0 {
+	}
+	var err error
+	if r.LoginAt, err = strconv.ParseInt(fields[0], 36, 64); err != nil || r.LoginAt <= 0 {
+		return r, false
+	}
+	seen, err := strconv.ParseInt(fields[1], 36, 64)
+	if err != nil {
+		return r, false
+	}
+	r.SeenAt = r.LoginAt + seen
+	if fields[2] != "" {
+		fresh, err := strconv.ParseInt(fields[2], 36, 64)
+		if err != nil {
 			return r, false
 		}
-		*p = n
+		r.FreshAt = r.LoginAt + fresh
+	}
+	if fields[3] != "" {
+		if r.RememberFor, err = strconv.ParseInt(fields[3], 36, 64); err != nil || r.RememberFor < 0 {
+			return r, false
+		}
 	}
 	strs := [...]*string{&r.Identifier, &r.Stamp, &r.Device}
 	for _, p := range strs {
