@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 5s
 COVER_MIN   ?= 90
-BENCHTIME   ?= 200ms
+BENCHTIME   ?= 300ms
 BENCHCOUNT  ?= 5
 
 .PHONY: run test lint unit cover fuzz bench load
@@ -36,21 +36,10 @@ cover:
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 
-## bench: benchmarks next to their baselines, BENCHCOUNT rounds; prints the
-## median overhead of ginlogin and whether the performance targets are met,
-## then the example app's GET /api/me (cookie and Redis sessions; Redis is
-## REDIS_URL when set, else miniredis) as multiples of a gin-contrib/sessions
-## baseline. The test binaries are built once and run once per round (rather
-## than with -count, which repeats each benchmark back to back), so that a
-## baseline and its variants always run under the same machine load.
+## bench: each benchmark next to its baseline, every sub-benchmark in its own
+## process, BENCHCOUNT rounds of BENCHTIME; prints the ratios and targets
 bench:
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(GO) test -c -o "$$tmp/ginlogin.test" ./ginlogin && \
-	$(GO) test -c -o "$$tmp/example.test" ./example/app && \
-	for i in $$(seq $(BENCHCOUNT)); do \
-	  (cd ginlogin && "$$tmp/ginlogin.test" -test.run='^$$' -test.bench=. -test.benchmem -test.benchtime=$(BENCHTIME)) || echo "FAIL: benchmark round $$i"; \
-	  (cd example/app && "$$tmp/example.test" -test.run='^$$' -test.bench=APIMe -test.benchmem -test.benchtime=$(BENCHTIME)) || echo "FAIL: example app benchmark round $$i"; \
-	done | $(GO) run ./internal/benchratio
+	@scripts/bench.sh $(BENCHCOUNT) $(BENCHTIME)
 
 ## load: start two instances of the example app (built with -race; sharing
 ## REDIS_URL and DATABASE_URL when set, else one SQLite file and cookie

@@ -261,8 +261,11 @@ func BenchmarkAPIMe(b *testing.B) {
 		h := benchApp(b, path, func(c *app.Config) { c.RedisURL, c.RedisKeyPrefix = redisURL, prefix })
 		bodies["redis"] = serveAPIMe(b, h, benchLogin(b, h))
 	})
+	// When the variants ran in one process (go test -bench APIMe), they
+	// share the database and must answer alike; make bench runs each in a
+	// process of its own, and each still checks its own answer above.
 	for name, body := range bodies {
-		if body != bodies["baseline"] {
+		if bodies["baseline"] != "" && body != bodies["baseline"] {
 			b.Errorf("%s answered %s, the baseline %s: not the same JSON", name, body, bodies["baseline"])
 		}
 	}
