@@ -425,24 +425,12 @@ func fillDurations(cfg *Config) error {
 
 func fillCookies(cfg *Config) error {
 	sc, rc := &cfg.SessionCookie, &cfg.RememberCookie
-	if sc.Name == "" {
-		sc.Name = DefaultSessionName
-	}
-	if rc.Name == "" {
-		rc.Name = DefaultRememberCookieName
-	}
-	if sc.Path == "" {
-		sc.Path = defaultSessionCookiePath
-	}
-	if rc.Path == "" {
-		rc.Path = defaultRememberCookiePath
-	}
-	if sc.SameSite == 0 {
-		sc.SameSite = http.SameSiteLaxMode
-	}
-	if rc.SameSite == 0 {
-		rc.SameSite = http.SameSiteLaxMode
-	}
+	setDefault(&sc.Name, DefaultSessionName)
+	setDefault(&rc.Name, DefaultRememberCookieName)
+	setDefault(&sc.Path, defaultSessionCookiePath)
+	setDefault(&rc.Path, defaultRememberCookiePath)
+	setDefault(&sc.SameSite, http.SameSiteLaxMode)
+	setDefault(&rc.SameSite, http.SameSiteLaxMode)
 	for _, c := range []struct {
 		field, name string
 		insecure    bool
@@ -462,20 +450,18 @@ func fillCookies(cfg *Config) error {
 }
 
 func fillMessages(cfg *Config) {
-	if cfg.LoginMessage == "" {
-		cfg.LoginMessage = DefaultLoginMessage
-	}
-	if cfg.LoginMessageCategory == "" {
-		cfg.LoginMessageCategory = DefaultMessageCategory
-	}
-	if cfg.RefreshMessage == "" {
-		cfg.RefreshMessage = DefaultRefreshMessage
-	}
-	if cfg.RefreshMessageCategory == "" {
-		cfg.RefreshMessageCategory = DefaultMessageCategory
-	}
-	if cfg.NextField == "" {
-		cfg.NextField = DefaultNextField
+	setDefault(&cfg.LoginMessage, DefaultLoginMessage)
+	setDefault(&cfg.LoginMessageCategory, DefaultMessageCategory)
+	setDefault(&cfg.RefreshMessage, DefaultRefreshMessage)
+	setDefault(&cfg.RefreshMessageCategory, DefaultMessageCategory)
+	setDefault(&cfg.NextField, DefaultNextField)
+}
+
+// setDefault sets *field to def when it holds its zero value.
+func setDefault[T comparable](field *T, def T) {
+	var zero T
+	if *field == zero {
+		*field = def
 	}
 }
 
