@@ -10,12 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -65,7 +65,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 
 func TestServeLogsOneLineAndStops(t *testing.T) {
 	addr := freeAddr(t)
-	logs := &syncWriter{w: &bytes.Buffer{}}
+	logs := &testsupport.LockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := app.Config{
 		Addr: addr, SQLitePath: filepath.Join(t.TempDir(), "site.db"),
@@ -169,23 +169,4 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// syncWriter serializes writes to w: the server logs from several
-// goroutines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.(*bytes.Buffer).String()
 }

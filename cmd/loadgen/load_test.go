@@ -1,26 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -31,56 +26,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// lockedBuffer collects the instances' logs.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func randomName(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
-}
-
 // postgresSchema returns DATABASE_URL pointing at a schema of the test's
 // own, dropped at the end, or "" when DATABASE_URL is unset.
 func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		return ""
-	}
-	schema := "loadgen_test_" + randomName(t)
-	admin, err := sql.Open("pgx", base)
-	require.NoError(t, err)
-	t.Cleanup(func() { admin.Close() })
-	_, err = admin.Exec("CREATE SCHEMA " + schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		assert.NoError(t, err)
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return testsupport.PostgresSchema(t, "loadgen_test_")
 }
 
 // TestShortLoadOnTwoInstances runs loadgen for a few seconds against two
@@ -100,7 +49,7 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 				t.Log("REDIS_URL is not set: sessions in miniredis")
 				cfg.RedisURL = "redis://" + miniredis.RunT(t).Addr() + "/0"
 			}
-			cfg.RedisKeyPrefix = "loadgen-test-" + randomName(t) + ":"
+			cfg.RedisKeyPrefix = "loadgen-test-" + testsupport.RandomName(t) + ":"
 			if cfg.DatabaseURL = postgresSchema(t); cfg.DatabaseURL == "" {
 				t.Log("DATABASE_URL is not set: users in one SQLite file, the PostgreSQL variant is skipped")
 			}
@@ -108,7 +57,7 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 	}
 	for _, setup := range setups {
 		t.Run(setup.name, func(t *testing.T) {
-			logs := &lockedBuffer{}
+			logs := &testsupport.LockedBuffer{}
 			cfg := app.Config{
 				SQLitePath:       filepath.Join(t.TempDir(), "load.db"),
 				SecretKey:        []byte("loadgen-test-secret-0123456789-abcdefghijklmnopq"),
@@ -132,7 +81,7 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 			defer cancel()
 			o := options{
 				urls: urls, clients: 20, duration: 3 * time.Second, relogin: 10,
-				password: "load-test-password-1", prefix: "load-" + randomName(t),
+				password: "load-test-password-1", prefix: "load-" + testsupport.RandomName(t),
 				seedInto: &cfg, seedCost: bcrypt.MinCost,
 			}
 			r, err := run(ctx, o, t.Output())

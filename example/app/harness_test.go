@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -52,24 +52,6 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // site is the app served by an httptest.Server, with a controllable clock
 // and a captured log.
 type site struct {
@@ -77,7 +59,7 @@ type site struct {
 	app   *app.App
 	srv   *httptest.Server
 	clock *clock
-	logs  *syncBuffer
+	logs  *testsupport.LockedBuffer
 	cfg   app.Config
 }
 
@@ -104,7 +86,7 @@ func testConfig(t *testing.T, clk *clock, logs io.Writer) app.Config {
 
 func newSite(t *testing.T, opts ...func(*app.Config)) *site {
 	t.Helper()
-	clk, logs := newClock(), &syncBuffer{}
+	clk, logs := newClock(), &testsupport.LockedBuffer{}
 	cfg := testConfig(t, clk, logs)
 	for _, o := range opts {
 		o(&cfg)

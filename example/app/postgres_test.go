@@ -2,14 +2,13 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,26 +17,11 @@ import (
 // dropped at the end, or skips the test when DATABASE_URL is unset.
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
+	u := testsupport.PostgresSchema(t, "example_test_")
+	if u == "" {
 		t.Skip("DATABASE_URL is not set: skipping the PostgreSQL tests (CI sets it)")
 	}
-	schema := "example_test_" + randomHex(t)
-	admin, err := sql.Open("pgx", base)
-	require.NoError(t, err)
-	t.Cleanup(func() { admin.Close() })
-	_, err = admin.Exec("CREATE SCHEMA " + schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		assert.NoError(t, err)
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return u
 }
 
 // coreFlow runs the behaviour every database must give: registration,
@@ -128,7 +112,7 @@ func TestPostgresPasswordIsNotLogged(t *testing.T) {
 	u, err := url.Parse(dsn)
 	require.NoError(t, err)
 	u.User = url.UserPassword(u.User.Username(), "hunter2-secret")
-	cfg := testConfig(t, newClock(), &syncBuffer{})
+	cfg := testConfig(t, newClock(), &testsupport.LockedBuffer{})
 	cfg.DatabaseURL = u.String()
 	a, err := app.New(cfg)
 	if err == nil { // trust authentication ignores the password

@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/gomodule/redigo/redis"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,7 +30,7 @@ func redisBackends(t *testing.T) []redisBackend {
 		keys: func(*testing.T) []string { return mr.Keys() },
 	}}
 	if u := os.Getenv("REDIS_URL"); u != "" {
-		prefix := "ginlogin-example-test-" + randomHex(t) + ":"
+		prefix := "ginlogin-example-test-" + testsupport.RandomName(t) + ":"
 		keys := func(t *testing.T) []string {
 			conn, err := redis.DialURL(u)
 			require.NoError(t, err)
@@ -55,13 +54,6 @@ func redisBackends(t *testing.T) []redisBackend {
 		t.Log("REDIS_URL is not set: testing Redis sessions against miniredis only")
 	}
 	return backends
-}
-
-func randomHex(t *testing.T) string {
-	b := make([]byte, 6)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return hex.EncodeToString(b)
 }
 
 func TestRedisSessions(t *testing.T) {
@@ -101,7 +93,7 @@ func TestRedisDownAtStartupFailsWithAClearMessage(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	cfg := testConfig(t, newClock(), &syncBuffer{})
+	cfg := testConfig(t, newClock(), &testsupport.LockedBuffer{})
 	cfg.RedisURL = "redis://" + addr + "/0"
 	_, err = app.New(cfg)
 	require.Error(t, err)
