@@ -46,11 +46,29 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	if !ok {
 		return sessionHandle{}, ErrNoMiddleware
 	}
-	s, ok := v.(sessions.Session)
-	if !ok {
-		return sessionHandle{}, fmt.Errorf("ginlogin: %q in the gin.Context is a %T, not a sessions.Session", sessions.DefaultKey, v)
+	var (
+		s   sessions.Session
+		gs  *gsessions.Session
+		err error
+	)
+	switch rs := v.(type) {
+	case *requestSession:
+		// The session Middleware installed is bound to the request as it
+		// was when Middleware ran, so it stays the same object whatever
+		// later middleware or handlers put in c.Request.
+		s = rs
+		gs, err = rs.session(), rs.loadErr
+	case gorillaBacked:
+		// gin-contrib's own sessions.Sessions ran first: use the gorilla
+		// session it holds (bound to its request), and ask the store once
+		// more only to learn whether loading it failed, which gin-contrib
+		// logs and drops. Both reads go through gorilla's per-request
+		// registry, so the second is free when the request was not copied.
+		s, gs = rs, rs.Session()
+		_, err = m.store.Get(c.Request, m.cfg.SessionCookie.Name)
+	default:
+		return sessionHandle{}, fmt.Errorf("ginlogin: %q in the gin.Context is a %T, not the session of ginlogin.Middleware or sessions.Sessions", sessions.DefaultKey, v)
 	}
-	gs, err := m.store.Get(c.Request, m.cfg.SessionCookie.Name)
 	if err != nil {
 		var decodeErr securecookie.Error
 		if errors.As(err, &decodeErr) && decodeErr.IsDecode() || m.sessionCookieTooLong(c) {
@@ -68,6 +86,13 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	// response depend on the cookie.
 	markUserDependent(c)
 	return sessionHandle{s: s, gs: gs}, nil
+}
+
+// gorillaBacked is gin-contrib/sessions' own session, which exposes the
+// gorilla session it loaded for the request it was created with.
+type gorillaBacked interface {
+	sessions.Session
+	Session() *gsessions.Session
 }
 
 // sessionCookieTooLong reports whether the request's session cookie is
