@@ -91,9 +91,12 @@
 // PostgreSQL), every login from a browser is a [Device] record, and the
 // remember cookie is a split token: a selector to look the device up and a
 // validator of which the store keeps only a SHA-256. The validator rotates on
-// each use; a rotated-out validator is accepted for Config.RotationGrace (for
-// parallel requests of one browser) and replayed later it is taken for
-// theft: every device of the user is revoked and Hooks.TokenTheft runs.
+// each use, following the protocol in docs/remember-tokens.md: a browser
+// that lost a rotation response is still logged in on its next visit, a
+// guessed validator is refused and changes nothing, parallel requests within
+// Config.RotationGrace are accepted, and a token that two browsers use is
+// taken for theft once both have been seen: every device of the user is
+// revoked and Hooks.TokenTheft runs.
 // Sessions are bound to their device too, so [LogoutUser], [RevokeDevice],
 // [LogoutEverywhere] and [Manager.RevokeAllDevices] end copied session
 // cookies as well, on every session store, including the cookie store.

@@ -37,9 +37,9 @@ var (
 	// given selector.
 	ErrDeviceNotFound = errors.New("ginlogin: device not found")
 
-	// ErrRotationConflict is returned by RememberStore.RotateValidator when the
-	// stored validator hash is no longer the expected one: another request
-	// rotated it first.
+	// ErrRotationConflict is returned by RememberStore.SwapValidators when the
+	// stored validator state is no longer the expected one: another request
+	// changed it first.
 	ErrRotationConflict = errors.New("ginlogin: remember token was rotated concurrently")
 
 	// ErrUserIDTooLong is returned by LoginUser when the user's ID is longer
@@ -77,3 +77,8 @@ func IsUnavailable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr)
 }
+
+// errTokenTheft is checkSession's report that a session created by a
+// superseded remember-token response is in use: every device of the user
+// was revoked (docs/remember-tokens.md).
+var errTokenTheft = errors.New("ginlogin: remember token used by two browsers")

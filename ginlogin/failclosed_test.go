@@ -265,11 +265,11 @@ func (s *flakyRememberStore) Device(ctx context.Context, selector string) (Devic
 	return s.MemoryStore.Device(ctx, selector)
 }
 
-func (s *flakyRememberStore) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
-	if err := s.err("RotateValidator"); err != nil {
+func (s *flakyRememberStore) SwapValidators(ctx context.Context, selector string, old, next Device, at time.Time) error {
+	if err := s.err("SwapValidators"); err != nil {
 		return err
 	}
-	return s.MemoryStore.RotateValidator(ctx, selector, oldHash, newHash, at)
+	return s.MemoryStore.SwapValidators(ctx, selector, old, next, at)
 }
 
 func (s *flakyRememberStore) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
@@ -319,7 +319,7 @@ func TestFailingRememberStore(t *testing.T) {
 		{"session check", "Device", outage, 503, "session"},
 		{"session check, not an outage", "Device", errors.New("devices: bad row"), 500, "session"},
 		{"restore lookup", "Device", outage, 503, "remember"},
-		{"restore rotation", "RotateValidator", outage, 503, "remember"},
+		{"restore rotation", "SwapValidators", outage, 503, "remember"},
 		{"login", "CreateDevice", outage, 503, "visitor"},
 		{"last use", "TouchDevice", outage, 200, "session"},
 	}

@@ -120,7 +120,7 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	}
 	rec := loginRecord{
 		UserID: id, LoginAt: now.Unix(), SeenAt: now.Unix(), RememberFor: int64(o.rememberFor / time.Second),
-		Identifier: m.identifier(c), Stamp: encodeMAC(stamp), Device: device,
+		Identifier: m.identifier(c), Stamp: encodeMAC(stamp), Device: device, Token: cookieTokenTag(cookie),
 	}
 	if o.fresh {
 		rec.FreshAt = now.Unix()
@@ -268,7 +268,7 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 	if err != nil {
 		return err
 	}
-	rec.Stamp, rec.Device, rec.SeenAt = encodeMAC(stamp), device, now.Unix()
+	rec.Stamp, rec.Device, rec.Token, rec.SeenAt = encodeMAC(stamp), device, cookieTokenTag(cookie), now.Unix()
 	h.setLogin(rec)
 	if err := m.save(c, h); err != nil {
 		return err

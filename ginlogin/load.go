@@ -112,7 +112,10 @@ func (st *requestState) loadFromSession(h sessionHandle, rec loginRecord, now ti
 	}
 
 	touch := now.Sub(seenAt) >= m.touchInterval()
-	switch err := m.remember.checkSession(ctx, rec.Device, rec.UserID, now, touch); {
+	switch err := m.remember.checkSession(ctx, rec, now, touch); {
+	case errors.Is(err, errTokenTheft):
+		st.tokenTheft(rec.UserID)
+		return nil, false, st.endLogin(h, rec.Device, ErrDeviceRevoked, true)
 	case errors.Is(err, ErrDeviceRevoked):
 		return nil, false, st.endLogin(h, rec.Device, ErrDeviceRevoked, false)
 	case err != nil:

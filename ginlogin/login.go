@@ -13,13 +13,15 @@ import (
 // as a whole, and the cookie stays small (the cookie store's MAC, base64 and
 // cookie parsing all cost in proportion to its length).
 //
-//	2|<login at>|<seen after>|<fresh after>|<remember seconds>|<identifier>|<stamp MAC>|<device>|<user id>
+//	3|<login at>|<seen after>|<fresh after>|<remember seconds>|<identifier>|<stamp MAC>|<device>|<token tag>|<user id>
 //
 // Numbers are base 36. The login time is Unix seconds; the last use and the
 // last password entry are seconds after it ("" for never fresh); the
 // remember duration is "" for the configured one. The identifier, stamp MAC
-// and device selector are base64url. The user ID comes last, so it may hold
-// any character, "|" included.
+// and device selector are base64url, and so is the token tag (which remember
+// validator the browser holds, see docs/remember-tokens.md). The user ID
+// comes last, so it may hold any character, "|" included. Version 2 records,
+// which have no token tag, are still read.
 type loginRecord struct {
 	UserID      string
 	LoginAt     int64  // the login, Unix seconds (absolute timeout)
@@ -29,12 +31,16 @@ type loginRecord struct {
 	Identifier  string // HMAC of the client's address and User-Agent
 	Stamp       string // HMAC of the user's AuthStamp; "" when the user has none
 	Device      string // RememberStore selector; "" without a store
+	Token       string // tag of the browser's remember validator; "" when none
 }
 
-const loginRecordVersion = "2"
+const (
+	loginRecordVersion   = "3"
+	loginRecordVersionV2 = "2" // before the token tag
+)
 
 func (r loginRecord) encode() string {
-	b := make([]byte, 0, 48+len(r.Identifier)+len(r.Stamp)+len(r.Device)+len(r.UserID))
+	b := make([]byte, 0, 48+len(r.Identifier)+len(r.Stamp)+len(r.Device)+len(r.Token)+len(r.UserID))
 	b = append(b, loginRecordVersion...)
 	b = append(b, '|')
 	b = strconv.AppendInt(b, r.LoginAt, 36)
@@ -48,7 +54,7 @@ func (r loginRecord) encode() string {
 	if r.RememberFor != 0 {
 		b = strconv.AppendInt(b, r.RememberFor, 36)
 	}
-	for _, s := range [...]string{r.Identifier, r.Stamp, r.Device, r.UserID} {
+	for _, s := range [...]string{r.Identifier, r.Stamp, r.Device, r.Token, r.UserID} {
 		b = append(b, '|')
 		b = append(b, s...)
 	}
@@ -60,7 +66,7 @@ func (r loginRecord) encode() string {
 func parseLoginRecord(s string) (loginRecord, bool) {
 	var r loginRecord
 	version, rest, ok := strings.Cut(s, "|")
-	if !ok || version != loginRecordVersion {
+	if !ok || version != loginRecordVersion && version != loginRecordVersionV2 {
 		return r, false
 	}
 	var fields [4]string
@@ -90,8 +96,12 @@ func parseLoginRecord(s string) (loginRecord, bool) {
 			return r, false
 		}
 	}
-	strs := [...]*string{&r.Identifier, &r.Stamp, &r.Device}
-	for _, p := range strs {
+	strs := [...]*string{&r.Identifier, &r.Stamp, &r.Device, &r.Token}
+	n := len(strs)
+	if version == loginRecordVersionV2 {
+		n-- // no token tag
+	}
+	for _, p := range strs[:n] {
 		if *p, rest, ok = strings.Cut(rest, "|"); !ok {
 			return r, false
 		}

@@ -28,6 +28,24 @@ func TestLoginRecordRoundTrip(t *testing.T) {
 	assert.LessOrEqual(t, len(short.encode()), 40, "a typical login stays short: %q", short.encode())
 }
 
+// Sessions written before the token tag existed (version 2 records) are
+// still read: an upgrade logs no one out.
+func TestLoginRecordReadsVersion2(t *testing.T) {
+	t.Parallel()
+	r, ok := parseLoginRecord("2|t87v6t|1o||jg0|AbCdEfGhIjKlMnOp|c3RhbXA|ZGV2aWNl|a|b")
+	require.True(t, ok)
+	assert.Equal(t, loginRecord{
+		UserID: "a|b", LoginAt: 1767323045, SeenAt: 1767323045 + 60, RememberFor: 7 * 3600,
+		Identifier: "AbCdEfGhIjKlMnOp", Stamp: "c3RhbXA", Device: "ZGV2aWNl",
+	}, r)
+	v3 := r
+	v3.Token = "dGFndGFn"
+	back, ok := parseLoginRecord(v3.encode())
+	require.True(t, ok)
+	assert.Equal(t, v3, back, "version 3 keeps the token tag")
+	assert.True(t, strings.HasPrefix(v3.encode(), "3|"))
+}
+
 func TestLoginRecordRejectsMalformed(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{

@@ -191,9 +191,11 @@ type Config struct {
 	// keeps it fresh for the whole session (Flask-Login's behaviour).
 	FreshFor time.Duration
 
-	// RotationGrace is how long a rotated-out remember token is still
-	// accepted, so that parallel requests of one browser that all carried
-	// the old token are not taken for theft. Default 30 seconds.
+	// RotationGrace is how long after a rotation the previous remember
+	// validator is accepted without rotating again, so that parallel
+	// requests of one browser that all carried it share one rotation (see
+	// docs/remember-tokens.md). Raise it for sites whose responses can take
+	// longer to arrive. Default 30 seconds.
 	RotationGrace time.Duration
 
 	// Now is the clock. Default time.Now. Tests inject their own.
@@ -284,8 +286,9 @@ type Hooks struct {
 	// SessionEnded runs when a stored session was refused: timed out, its
 	// device revoked, or its user's AuthStamp changed. reason says which.
 	SessionEnded func(c *gin.Context, reason error)
-	// TokenTheft runs when a rotated-out remember token was replayed after
-	// the grace window; every device of the user has been revoked.
+	// TokenTheft runs when a remember token was found to be used by two
+	// browsers (docs/remember-tokens.md); every device of the user has been
+	// revoked.
 	TokenTheft func(c *gin.Context, userID string)
 }
 

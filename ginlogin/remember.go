@@ -18,14 +18,23 @@ type Device struct {
 	Selector string
 	// UserID is the User.ID() of the login.
 	UserID string
-	// ValidatorHash is the SHA-256 of the current validator; empty for a
-	// login that did not ask to be remembered (its session is still bound to
-	// the device, so revoking it ends that session).
+	// ValidatorHash is the SHA-256 of the current validator, the one issued
+	// last; empty for a login that did not ask to be remembered (its session
+	// is still bound to the device, so revoking it ends that session).
 	ValidatorHash []byte
-	// PrevValidatorHash is the validator rotated out at RotatedAt. It is
-	// accepted for Config.RotationGrace after that, for parallel requests.
+	// ValidatorConfirmed reports that the browser was seen holding the
+	// current validator: it presented it, or used the session created by the
+	// response that carried it (docs/remember-tokens.md).
+	ValidatorConfirmed bool
+	// PrevValidatorHash is the validator the browser presented when the
+	// current one was issued. It stays accepted after RotationGrace only
+	// while the current one is unconfirmed: its response may have been lost.
 	PrevValidatorHash []byte
-	// RotatedAt is when the validator last rotated.
+	// RetiredValidatorHashes are validators issued earlier for this device
+	// that are neither current nor previous, newest last, at most
+	// MaxRetiredValidators. Presenting one means the token has two holders.
+	RetiredValidatorHashes [][]byte
+	// RotatedAt is when the current validator was issued.
 	RotatedAt time.Time
 	// StampMAC is the HMAC of the user's AuthStamp at login; empty if the
 	// user type has none.
@@ -36,6 +45,11 @@ type Device struct {
 	// server refuses the device after ExpiresAt.
 	CreatedAt, LastUsedAt, ExpiresAt time.Time
 }
+
+// MaxRetiredValidators is how many superseded validators a device keeps
+// (Device.RetiredValidatorHashes): a copy replayed after more rotations than
+// this is refused as unknown instead of being reported as theft.
+const MaxRetiredValidators = 8
 
 // Remembered reports whether the device can restore a login by cookie.
 func (d Device) Remembered() bool { return len(d.ValidatorHash) > 0 }
@@ -60,11 +74,14 @@ type RememberStore interface {
 	CreateDevice(ctx context.Context, d Device) error
 	// Device returns the device with the selector, or ErrDeviceNotFound.
 	Device(ctx context.Context, selector string) (Device, error)
-	// RotateValidator replaces the validator hash if it still equals
-	// oldHash, keeping oldHash as PrevValidatorHash and setting RotatedAt and
-	// LastUsedAt to at. Otherwise it changes nothing and returns
-	// ErrRotationConflict (or ErrDeviceNotFound).
-	RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error
+	// SwapValidators is the compare-and-swap of the rotation protocol
+	// (docs/remember-tokens.md). If the stored ValidatorHash equals
+	// old.ValidatorHash and the stored ValidatorConfirmed equals
+	// old.ValidatorConfirmed, it replaces ValidatorHash, ValidatorConfirmed,
+	// PrevValidatorHash, RetiredValidatorHashes and RotatedAt with next's
+	// and sets LastUsedAt to at, atomically. Otherwise it changes nothing and
+	// returns ErrRotationConflict (or ErrDeviceNotFound).
+	SwapValidators(ctx context.Context, selector string, old, next Device, at time.Time) error
 	// TouchDevice sets LastUsedAt, and ExpiresAt when it is not zero.
 	TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error
 	// DeleteDevice removes a device; deleting a missing one is not an error.
@@ -81,9 +98,10 @@ type tokenScheme interface {
 	// startLogin records a login and returns the device selector to keep in
 	// the session ("" when stateless) and, if l.remember, the cookie value.
 	startLogin(ctx context.Context, l newLogin) (device, cookie string, err error)
-	// checkSession validates the device a session is bound to, returning
-	// ErrDeviceRevoked when it is gone; touch records its use.
-	checkSession(ctx context.Context, device, userID string, now time.Time, touch bool) error
+	// checkSession validates the device a session's login is bound to,
+	// returning ErrDeviceRevoked when it is gone and errTokenTheft when the
+	// session shows the token has two holders; touch records its use.
+	checkSession(ctx context.Context, login loginRecord, now time.Time, touch bool) error
 	// sessionEnded is told that the device's session timed out; devices that
 	// cannot restore a login are deleted.
 	sessionEnded(ctx context.Context, device string) error
@@ -116,7 +134,8 @@ type restored struct {
 	device   string    // selector, split tokens only
 	cookie   string    // rotated cookie value; "" keeps the current cookie
 	expires  time.Time // the device's expiry, for the rotated cookie
-	theft    bool      // a rotated-out token was replayed: all devices revoked
+	theft    bool      // the token has two holders: all devices revoked
+	tag      string    // token tag of the validator the browser holds now
 }
 
 // randomToken returns n random bytes, base64url-encoded.
@@ -154,11 +173,7 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 		return nil, err
 	}
 	if r.theft {
-		m.cfg.Logger.Warn("ginlogin: replayed remember token, every device of the user revoked", "user_id_hash", hashForLog(r.userID))
-		if m.cfg.Hooks.TokenTheft != nil {
-			uid := r.userID
-			st.pending = append(st.pending, func() { m.cfg.Hooks.TokenTheft(c, uid) })
-		}
+		st.tokenTheft(r.userID)
 	}
 	if !r.ok {
 		st.clearRememberCookie()
@@ -193,7 +208,7 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 	// A restored login is never fresh.
 	rec := loginRecord{
 		UserID: r.userID, LoginAt: now.Unix(), SeenAt: now.Unix(),
-		Identifier: m.identifier(c), Stamp: encodeMAC(m.stampMAC(user)), Device: r.device,
+		Identifier: m.identifier(c), Stamp: encodeMAC(m.stampMAC(user)), Device: r.device, Token: r.tag,
 	}
 	h.setLogin(rec)
 	if err := m.save(c, h); err != nil {
@@ -213,6 +228,16 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 		st.pending = append(st.pending, func() { m.cfg.Hooks.LoadedFromCookie(c, user) })
 	}
 	return user, nil
+}
+
+// tokenTheft logs that a remember token was found to have two holders (its
+// devices are already revoked) and queues Hooks.TokenTheft.
+func (st *requestState) tokenTheft(userID string) {
+	m, c := st.m, st.c
+	m.cfg.Logger.Warn("ginlogin: remember token used by two browsers, every device of the user revoked", "user_id_hash", hashForLog(userID))
+	if m.cfg.Hooks.TokenTheft != nil {
+		st.pending = append(st.pending, func() { m.cfg.Hooks.TokenTheft(c, userID) })
+	}
 }
 
 // refreshRemember re-issues a remember cookie the browser sent, with a new

@@ -19,6 +19,8 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/memstore"
 	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
@@ -309,6 +311,23 @@ func newSQLiteRememberStore(t *testing.T) (*SQLStore, *sql.DB) {
 	require.NoError(t, err)
 	require.NoError(t, store.Migrate(context.Background()))
 	return store, db
+}
+
+// newPostgresRememberStore returns a migrated SQLStore in a new schema of
+// DATABASE_URL's database, or skips the test without DATABASE_URL.
+func newPostgresRememberStore(t *testing.T) RememberStore {
+	t.Helper()
+	dsn := testsupport.PostgresSchema(t, "ginlogin_remember_")
+	if dsn == "" {
+		t.Skip("DATABASE_URL is not set: skipping the PostgreSQL remember store")
+	}
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	store, err := NewSQLStore(db, Postgres, "")
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(context.Background()))
+	return store
 }
 
 // userDeviceCount counts the user's devices in a RememberStore.

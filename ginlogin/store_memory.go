@@ -27,8 +27,20 @@ func NewMemoryStore() *MemoryStore {
 func cloneDevice(d Device) Device {
 	d.ValidatorHash = bytes.Clone(d.ValidatorHash)
 	d.PrevValidatorHash = bytes.Clone(d.PrevValidatorHash)
+	d.RetiredValidatorHashes = cloneHashes(d.RetiredValidatorHashes)
 	d.StampMAC = bytes.Clone(d.StampMAC)
 	return d
+}
+
+func cloneHashes(hs [][]byte) [][]byte {
+	if hs == nil {
+		return nil
+	}
+	out := make([][]byte, len(hs))
+	for i, h := range hs {
+		out[i] = bytes.Clone(h)
+	}
+	return out
 }
 
 // CreateDevice implements RememberStore.
@@ -50,19 +62,22 @@ func (s *MemoryStore) Device(_ context.Context, selector string) (Device, error)
 	return cloneDevice(d), nil
 }
 
-// RotateValidator implements RememberStore.
-func (s *MemoryStore) RotateValidator(_ context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
+// SwapValidators implements RememberStore.
+func (s *MemoryStore) SwapValidators(_ context.Context, selector string, old, next Device, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.devices[selector]
 	if !ok {
 		return ErrDeviceNotFound
 	}
-	if !bytes.Equal(d.ValidatorHash, oldHash) {
+	if !bytes.Equal(d.ValidatorHash, old.ValidatorHash) || d.ValidatorConfirmed != old.ValidatorConfirmed {
 		return ErrRotationConflict
 	}
-	d.PrevValidatorHash, d.ValidatorHash = d.ValidatorHash, bytes.Clone(newHash)
-	d.RotatedAt, d.LastUsedAt = at, at
+	d.ValidatorHash = bytes.Clone(next.ValidatorHash)
+	d.ValidatorConfirmed = next.ValidatorConfirmed
+	d.PrevValidatorHash = bytes.Clone(next.PrevValidatorHash)
+	d.RetiredValidatorHashes = cloneHashes(next.RetiredValidatorHashes)
+	d.RotatedAt, d.LastUsedAt = next.RotatedAt, at
 	s.devices[selector] = d
 	return nil
 }

@@ -1,7 +1,9 @@
 package ginlogin
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -46,7 +48,7 @@ type SQLStore struct {
 var _ RememberStore = (*SQLStore)(nil)
 
 type sqlQueries struct {
-	insert, get, rotate, touch, touchExpires, del, delUser, list, delExpired string
+	insert, get, swap, touch, touchExpires, del, delUser, list, delExpired string
 }
 
 var tableNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
@@ -67,11 +69,12 @@ func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
 		return nil, fmt.Errorf("ginlogin: NewSQLStore: table name %q must be letters, digits and underscores", table)
 	}
 	s := &SQLStore{db: db, dialect: dialect, table: table, stmts: map[string]*sql.Stmt{}}
-	cols := "selector, user_id, validator_hash, prev_validator_hash, rotated_at, stamp_mac, label, created_at, last_used_at, expires_at"
+	cols := "selector, user_id, validator_hash, validator_confirmed, prev_validator_hash, retired_validator_hashes, rotated_at, stamp_mac, label, created_at, last_used_at, expires_at"
 	s.q = sqlQueries{
-		insert:       s.rebind("INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		get:          s.rebind("SELECT " + cols + " FROM " + table + " WHERE selector = ?"),
-		rotate:       s.rebind("UPDATE " + table + " SET prev_validator_hash = validator_hash, validator_hash = ?, rotated_at = ?, last_used_at = ? WHERE selector = ? AND validator_hash = ?"),
+		insert: s.rebind("INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		get:    s.rebind("SELECT " + cols + " FROM " + table + " WHERE selector = ?"),
+		swap: s.rebind("UPDATE " + table + " SET validator_hash = ?, validator_confirmed = ?, prev_validator_hash = ?, retired_validator_hashes = ?, rotated_at = ?, last_used_at = ?" +
+			" WHERE selector = ? AND validator_hash = ? AND validator_confirmed = ?"),
 		touch:        s.rebind("UPDATE " + table + " SET last_used_at = ? WHERE selector = ?"),
 		touchExpires: s.rebind("UPDATE " + table + " SET last_used_at = ?, expires_at = ? WHERE selector = ?"),
 		del:          s.rebind("DELETE FROM " + table + " WHERE selector = ?"),
@@ -82,19 +85,20 @@ func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
 	return s, nil
 }
 
-// Schema returns the statements Migrate runs, for applications that manage
-// their schema with their own migration tool.
+// Schema returns the statements that create the device table, for
+// applications that manage their schema with their own migration tool.
+// A table created by an earlier version lacks the columns of the rotation
+// protocol; Migrate adds them, and Upgrade lists them.
 func (s *SQLStore) Schema() []string {
-	blob := "BLOB"
-	if s.dialect == Postgres {
-		blob = "BYTEA"
-	}
+	blob := s.blobType()
 	return []string{
 		"CREATE TABLE IF NOT EXISTS " + s.table + ` (
 	selector            TEXT PRIMARY KEY,
 	user_id             TEXT NOT NULL,
 	validator_hash      ` + blob + `,
+	validator_confirmed BIGINT NOT NULL DEFAULT 0,
 	prev_validator_hash ` + blob + `,
+	retired_validator_hashes ` + blob + `,
 	rotated_at          BIGINT NOT NULL DEFAULT 0,
 	stamp_mac           ` + blob + `,
 	label               TEXT NOT NULL DEFAULT '',
@@ -107,14 +111,70 @@ func (s *SQLStore) Schema() []string {
 	}
 }
 
-// Migrate creates the device table and its indexes if they do not exist.
+// Upgrade returns the columns added since the first release, as
+// "ALTER TABLE ... ADD COLUMN" statements, for a table created by an
+// earlier version. Existing devices keep working: their current validator
+// counts as unconfirmed (docs/remember-tokens.md).
+func (s *SQLStore) Upgrade() []string {
+	return []string{
+		"ALTER TABLE " + s.table + " ADD COLUMN validator_confirmed BIGINT NOT NULL DEFAULT 0",
+		"ALTER TABLE " + s.table + " ADD COLUMN retired_validator_hashes " + s.blobType(),
+	}
+}
+
+func (s *SQLStore) blobType() string {
+	if s.dialect == Postgres {
+		return "BYTEA"
+	}
+	return "BLOB"
+}
+
+// Migrate creates the device table and its indexes if they do not exist,
+// and adds the columns of Upgrade to a table that lacks them.
 func (s *SQLStore) Migrate(ctx context.Context) error {
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("ginlogin: creating the device table: %w", err)
 		}
 	}
+	have, err := s.columns(ctx)
+	if err != nil {
+		return fmt.Errorf("ginlogin: reading the device table's columns: %w", err)
+	}
+	for _, stmt := range s.Upgrade() {
+		col := strings.Fields(stmt)[5] // ALTER TABLE t ADD COLUMN <col> ...
+		if have[col] {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("ginlogin: upgrading the device table: %w", err)
+		}
+	}
 	return nil
+}
+
+// columns returns the names of the device table's columns.
+func (s *SQLStore) columns(ctx context.Context) (map[string]bool, error) {
+	q := "SELECT name FROM pragma_table_info('" + s.table + "')"
+	var args []any
+	if s.dialect == Postgres {
+		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
+		args = append(args, strings.ToLower(s.table))
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		have[name] = true
+	}
+	return have, rows.Err()
 }
 
 // stmt returns the prepared statement for query, preparing it once.
@@ -216,8 +276,12 @@ func nullable(b []byte) any {
 
 // CreateDevice implements RememberStore.
 func (s *SQLStore) CreateDevice(ctx context.Context, d Device) error {
-	_, err := s.exec(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), nullable(d.PrevValidatorHash),
-		micros(d.RotatedAt), nullable(d.StampMAC), d.Label, micros(d.CreatedAt), micros(d.LastUsedAt), micros(d.ExpiresAt))
+	retired, err := joinHashes(d.RetiredValidatorHashes)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), boolInt(d.ValidatorConfirmed),
+		nullable(d.PrevValidatorHash), nullable(retired), micros(d.RotatedAt), nullable(d.StampMAC), d.Label, micros(d.CreatedAt), micros(d.LastUsedAt), micros(d.ExpiresAt))
 	if err != nil {
 		return unavailable("create", err)
 	}
@@ -228,11 +292,17 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanDevice(r rowScanner) (Device, error) {
 	var d Device
-	var rotated, created, lastUsed, expires int64
-	if err := r.Scan(&d.Selector, &d.UserID, &d.ValidatorHash, &d.PrevValidatorHash, &rotated, &d.StampMAC,
-		&d.Label, &created, &lastUsed, &expires); err != nil {
+	var confirmed, rotated, created, lastUsed, expires int64
+	var retired []byte
+	if err := r.Scan(&d.Selector, &d.UserID, &d.ValidatorHash, &confirmed, &d.PrevValidatorHash, &retired, &rotated,
+		&d.StampMAC, &d.Label, &created, &lastUsed, &expires); err != nil {
 		return Device{}, err
 	}
+	var err error
+	if d.RetiredValidatorHashes, err = splitHashes(retired); err != nil {
+		return Device{}, err
+	}
+	d.ValidatorConfirmed = confirmed != 0
 	d.RotatedAt, d.CreatedAt, d.LastUsedAt, d.ExpiresAt = fromMicros(rotated), fromMicros(created), fromMicros(lastUsed), fromMicros(expires)
 	return d, nil
 }
@@ -249,16 +319,22 @@ func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) 
 	return d, nil
 }
 
-// RotateValidator implements RememberStore with one conditional UPDATE, so
-// two requests rotating the same token cannot both succeed.
-func (s *SQLStore) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
-	res, err := s.exec(ctx, s.q.rotate, newHash, micros(at), micros(at), selector, oldHash)
+// SwapValidators implements RememberStore with one conditional UPDATE, so
+// of two requests changing the same token only one succeeds.
+func (s *SQLStore) SwapValidators(ctx context.Context, selector string, old, next Device, at time.Time) error {
+	retired, err := joinHashes(next.RetiredValidatorHashes)
 	if err != nil {
-		return unavailable("rotate", err)
+		return err
+	}
+	res, err := s.exec(ctx, s.q.swap, nullable(next.ValidatorHash), boolInt(next.ValidatorConfirmed),
+		nullable(next.PrevValidatorHash), nullable(retired), micros(next.RotatedAt), micros(at),
+		selector, old.ValidatorHash, boolInt(old.ValidatorConfirmed))
+	if err != nil {
+		return unavailable("swap validators", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return unavailable("rotate", err)
+		return unavailable("swap validators", err)
 	}
 	if n == 1 {
 		return nil
@@ -267,6 +343,40 @@ func (s *SQLStore) RotateValidator(ctx context.Context, selector string, oldHash
 		return err
 	}
 	return ErrRotationConflict
+}
+
+// validatorHashLen is the length of every validator hash (SHA-256); the
+// retired hashes are stored as one column of them back to back.
+const validatorHashLen = sha256.Size
+
+func joinHashes(hs [][]byte) ([]byte, error) {
+	out := make([]byte, 0, len(hs)*validatorHashLen)
+	for _, h := range hs {
+		if len(h) != validatorHashLen {
+			return nil, fmt.Errorf("ginlogin: sql store: a retired validator hash is %d bytes, want %d", len(h), validatorHashLen)
+		}
+		out = append(out, h...)
+	}
+	return out, nil
+}
+
+func splitHashes(b []byte) ([][]byte, error) {
+	if len(b)%validatorHashLen != 0 {
+		return nil, fmt.Errorf("ginlogin: sql store: retired_validator_hashes is %d bytes, not a multiple of %d", len(b), validatorHashLen)
+	}
+	var out [][]byte
+	for len(b) > 0 {
+		out = append(out, bytes.Clone(b[:validatorHashLen]))
+		b = b[validatorHashLen:]
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TouchDevice implements RememberStore.

@@ -146,6 +146,53 @@ func TestSQLStoreMigrateIsIdempotent(t *testing.T) {
 	}
 }
 
+// A device table created before the rotation protocol's columns existed is
+// upgraded by Migrate, and its devices keep restoring logins: an upgrade
+// logs no one out.
+func TestSQLStoreMigrateUpgradesAnOldTable(t *testing.T) {
+	t.Parallel()
+	for _, b := range sqlBackends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			db := b.open(t)
+			table := uniqueTable(t)
+			blob := "BLOB"
+			if b.dialect == ginlogin.Postgres {
+				blob = "BYTEA"
+			}
+			_, err := db.ExecContext(t.Context(), "CREATE TABLE "+table+` (
+	selector TEXT PRIMARY KEY, user_id TEXT NOT NULL, validator_hash `+blob+`, prev_validator_hash `+blob+`,
+	rotated_at BIGINT NOT NULL DEFAULT 0, stamp_mac `+blob+`, label TEXT NOT NULL DEFAULT '',
+	created_at BIGINT NOT NULL, last_used_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`)
+			require.NoError(t, err)
+			t.Cleanup(func() { _, _ = db.Exec("DROP TABLE " + table) })
+			now := time.Now()
+			hash := []byte("0123456789abcdef0123456789abcdef")
+			insert := "INSERT INTO " + table + " (selector, user_id, validator_hash, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"
+			if b.dialect == ginlogin.Postgres {
+				insert = "INSERT INTO " + table + " (selector, user_id, validator_hash, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+			}
+			_, err = db.ExecContext(t.Context(), insert, "sel-old", "u1", hash, now.UnixMicro(), now.UnixMicro(), now.Add(time.Hour).UnixMicro())
+			require.NoError(t, err)
+
+			s, err := ginlogin.NewSQLStore(db, b.dialect, table)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = s.Close() })
+			require.NoError(t, s.Migrate(t.Context()), "Migrate adds the new columns")
+			require.NoError(t, s.Migrate(t.Context()), "and is idempotent afterwards")
+			d, err := s.Device(t.Context(), "sel-old")
+			require.NoError(t, err)
+			assert.Equal(t, hash, d.ValidatorHash, "the old device is kept")
+			assert.False(t, d.ValidatorConfirmed, "its validator counts as unconfirmed")
+			assert.Empty(t, d.RetiredValidatorHashes)
+
+			next := d
+			next.ValidatorHash, next.PrevValidatorHash = []byte("fedcba9876543210fedcba9876543210"), d.ValidatorHash
+			require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, next, now), "and it rotates")
+		})
+	}
+}
+
 func TestSQLStoreSchema(t *testing.T) {
 	t.Parallel()
 	for _, b := range sqlBackends {
@@ -318,8 +365,11 @@ var storeCalls = []storeCall{
 		_, err := s.Device(ctx, "sel-1")
 		return err
 	}},
-	{"RotateValidator", func(ctx context.Context, s *ginlogin.SQLStore) error {
-		return s.RotateValidator(ctx, "sel-1", []byte("old"), []byte("new"), time.Now())
+	{"SwapValidators", func(ctx context.Context, s *ginlogin.SQLStore) error {
+		old := storeTestDevice("sel-1", "u1", time.Now())
+		next := old
+		next.ValidatorHash = []byte("fedcba9876543210fedcba9876543210")
+		return s.SwapValidators(ctx, "sel-1", old, next, time.Now())
 	}},
 	{"TouchDevice", func(ctx context.Context, s *ginlogin.SQLStore) error {
 		return s.TouchDevice(ctx, "sel-1", time.Now(), time.Time{})

@@ -199,7 +199,7 @@ func (a *App) hooks() ginlogin.Hooks {
 			log.Info("session ended", "reason", reason)
 		},
 		TokenTheft: func(c *gin.Context, userID string) {
-			log.Warn("a rotated-out remember token was replayed: every device of the user was revoked", "user_id", userID)
+			log.Warn("a remember token was used by two browsers: every device of the user was revoked", "user_id", userID)
 		},
 	}
 }

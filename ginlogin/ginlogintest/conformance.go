@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -38,11 +39,14 @@ const confRacers = 16
 // It checks: a create/get round trip of every Device field (hashes as bytes,
 // where nil and empty are equal; times at microsecond precision; zero times
 // stay zero); ErrDeviceNotFound (matched with errors.Is) for unknown
-// selectors; RotateValidator as a compare-and-swap (success keeps the old
-// hash as PrevValidatorHash and sets RotatedAt and LastUsedAt; a stale hash
+// selectors; SwapValidators as a compare-and-swap on ValidatorHash and
+// ValidatorConfirmed (success replaces ValidatorHash, ValidatorConfirmed,
+// PrevValidatorHash, RetiredValidatorHashes and RotatedAt, sets LastUsedAt
+// and leaves every other field alone; a stale hash or confirmation flag
 // gives ErrRotationConflict and changes nothing; an unknown selector gives
-// ErrDeviceNotFound); that of many concurrent rotations from the same hash
-// exactly one wins (run it with -race); TouchDevice with and without an
+// ErrDeviceNotFound); that up to MaxRetiredValidators retired hashes are
+// kept in order; that of many concurrent swaps from the same state exactly
+// one wins (run it with -race); TouchDevice with and without an
 // expiry; that DeleteDevice is idempotent; that DeleteUserDevices and
 // UserDevices only see the given user and that UserDevices lists newest
 // first; and that the store copies byte slices in and out, so callers
@@ -56,11 +60,13 @@ func TestRememberStore(t *testing.T, newStore func(t *testing.T) ginlogin.Rememb
 		{"CreateDevice_round_trips_every_field", confCheckRoundTrip},
 		{"CreateDevice_round_trips_a_device_that_is_not_remembered", confCheckRoundTripNotRemembered},
 		{"Device_unknown_selector_is_ErrDeviceNotFound", confCheckUnknownSelector},
-		{"RotateValidator_swaps_and_keeps_the_previous_hash", confCheckRotate},
-		{"RotateValidator_twice_chains_the_hashes", confCheckRotateTwice},
-		{"RotateValidator_stale_hash_is_ErrRotationConflict_and_changes_nothing", confCheckRotateStale},
-		{"RotateValidator_unknown_selector_is_ErrDeviceNotFound", confCheckRotateUnknown},
-		{"RotateValidator_concurrent_same_hash_exactly_one_wins", confCheckRotateConcurrent},
+		{"SwapValidators_replaces_the_validator_fields_only", confCheckSwap},
+		{"SwapValidators_twice_chains_the_states", confCheckSwapTwice},
+		{"SwapValidators_confirms_the_current_validator", confCheckSwapConfirm},
+		{"SwapValidators_keeps_every_retired_hash_in_order", confCheckSwapRetired},
+		{"SwapValidators_stale_state_is_ErrRotationConflict_and_changes_nothing", confCheckSwapStale},
+		{"SwapValidators_unknown_selector_is_ErrDeviceNotFound", confCheckSwapUnknown},
+		{"SwapValidators_concurrent_same_state_exactly_one_wins", confCheckSwapConcurrent},
 		{"TouchDevice_without_expiry_keeps_ExpiresAt", confCheckTouch},
 		{"TouchDevice_with_expiry_sets_ExpiresAt", confCheckTouchExpires},
 		{"TouchDevice_unknown_selector_creates_nothing", confCheckTouchUnknown},
@@ -103,16 +109,20 @@ func confHash(label string) []byte {
 func confDevice(t *testing.T, userID string, created time.Time) ginlogin.Device {
 	t.Helper()
 	return ginlogin.Device{
-		Selector:          confRandomID(t, 16),
-		UserID:            userID,
-		ValidatorHash:     confHash("validator " + userID),
-		PrevValidatorHash: confHash("previous " + userID),
-		RotatedAt:         created.Add(-2 * time.Hour),
-		StampMAC:          confHash("stamp " + userID)[:16],
-		Label:             "Firefox on Linux — 佐藤's laptop",
-		CreatedAt:         created,
-		LastUsedAt:        created.Add(3*time.Minute + 7*time.Microsecond),
-		ExpiresAt:         created.Add(30*24*time.Hour + 11*time.Microsecond),
+		Selector:           confRandomID(t, 16),
+		UserID:             userID,
+		ValidatorHash:      confHash("validator " + userID),
+		ValidatorConfirmed: true,
+		PrevValidatorHash:  confHash("previous " + userID),
+		RetiredValidatorHashes: [][]byte{
+			confHash("retired 1 " + userID), confHash("retired 2 " + userID),
+		},
+		RotatedAt:  created.Add(-2 * time.Hour),
+		StampMAC:   confHash("stamp " + userID)[:16],
+		Label:      "Firefox on Linux — 佐藤's laptop",
+		CreatedAt:  created,
+		LastUsedAt: created.Add(3*time.Minute + 7*time.Microsecond),
+		ExpiresAt:  created.Add(30*24*time.Hour + 11*time.Microsecond),
 	}
 }
 
@@ -147,7 +157,13 @@ func confAssertDevice(t *testing.T, want, got ginlogin.Device) {
 	assert.Equal(t, want.Selector, got.Selector, "Selector")
 	assert.Equal(t, want.UserID, got.UserID, "UserID")
 	confAssertBytes(t, want.ValidatorHash, got.ValidatorHash, "ValidatorHash")
+	assert.Equal(t, want.ValidatorConfirmed, got.ValidatorConfirmed, "ValidatorConfirmed")
 	confAssertBytes(t, want.PrevValidatorHash, got.PrevValidatorHash, "PrevValidatorHash")
+	if assert.Len(t, got.RetiredValidatorHashes, len(want.RetiredValidatorHashes), "RetiredValidatorHashes") {
+		for i := range want.RetiredValidatorHashes {
+			confAssertBytes(t, want.RetiredValidatorHashes[i], got.RetiredValidatorHashes[i], fmt.Sprintf("RetiredValidatorHashes[%d]", i))
+		}
+	}
 	confAssertBytes(t, want.StampMAC, got.StampMAC, "StampMAC")
 	assert.Equal(t, want.Label, got.Label, "Label")
 	confAssertTime(t, want.RotatedAt, got.RotatedAt, "RotatedAt")
@@ -208,60 +224,123 @@ func confCheckUnknownSelector(t *testing.T, s ginlogin.RememberStore) {
 	}
 }
 
-func confCheckRotate(t *testing.T, s ginlogin.RememberStore) {
+// confNext is a validator state that differs from d's in every field
+// SwapValidators replaces.
+func confNext(d ginlogin.Device, label string, at time.Time) ginlogin.Device {
+	next := d
+	next.ValidatorHash = confHash(label)
+	next.ValidatorConfirmed = !d.ValidatorConfirmed
+	next.PrevValidatorHash = d.ValidatorHash
+	next.RetiredValidatorHashes = append(slices.Clone(d.RetiredValidatorHashes), d.PrevValidatorHash)
+	next.RotatedAt = at
+	return next
+}
+
+func confCheckSwap(t *testing.T, s ginlogin.RememberStore) {
 	d := confDevice(t, confUserID(t), confBase)
 	confCreate(t, s, d)
 	at := confBase.Add(time.Hour + 42*time.Microsecond)
-	newHash := confHash("rotated")
-	require.NoError(t, s.RotateValidator(t.Context(), d.Selector, d.ValidatorHash, newHash, at))
+	next := confNext(d, "rotated", at.Add(-time.Second))
+	// Fields SwapValidators must not write differ in next too.
+	next.UserID, next.Label, next.StampMAC = "someone else", "another label", confHash("other stamp")
+	next.CreatedAt, next.ExpiresAt = confBase.Add(time.Minute), confBase.Add(time.Minute)
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, next, at))
 
 	want := d
-	want.PrevValidatorHash, want.ValidatorHash = d.ValidatorHash, newHash
-	want.RotatedAt, want.LastUsedAt = at, at
+	want.ValidatorHash, want.ValidatorConfirmed = next.ValidatorHash, next.ValidatorConfirmed
+	want.PrevValidatorHash, want.RetiredValidatorHashes = next.PrevValidatorHash, next.RetiredValidatorHashes
+	want.RotatedAt, want.LastUsedAt = next.RotatedAt, at
 	confAssertDevice(t, want, confGet(t, s, d.Selector))
 }
 
-func confCheckRotateTwice(t *testing.T, s ginlogin.RememberStore) {
+func confCheckSwapTwice(t *testing.T, s ginlogin.RememberStore) {
 	d := confDevice(t, confUserID(t), confBase)
 	confCreate(t, s, d)
-	h1, h2 := confHash("first"), confHash("second")
 	at1, at2 := confBase.Add(time.Minute), confBase.Add(2*time.Minute)
-	require.NoError(t, s.RotateValidator(t.Context(), d.Selector, d.ValidatorHash, h1, at1))
-	require.NoError(t, s.RotateValidator(t.Context(), d.Selector, h1, h2, at2))
+	s1 := confNext(d, "first", at1)
+	s2 := confNext(s1, "second", at2)
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, s1, at1))
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, s1, s2, at2))
 
-	want := d
-	want.PrevValidatorHash, want.ValidatorHash = h1, h2
-	want.RotatedAt, want.LastUsedAt = at2, at2
+	want := s2
+	want.LastUsedAt = at2
 	confAssertDevice(t, want, confGet(t, s, d.Selector))
 
-	err := s.RotateValidator(t.Context(), d.Selector, d.ValidatorHash, confHash("third"), confBase.Add(3*time.Minute))
-	assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "the original hash is two rotations old")
+	err := s.SwapValidators(t.Context(), d.Selector, d, confNext(d, "third", at2), confBase.Add(3*time.Minute))
+	assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "the original state is two swaps old")
+	confAssertDevice(t, want, confGet(t, s, d.Selector))
 }
 
-func confCheckRotateStale(t *testing.T, s ginlogin.RememberStore) {
+func confCheckSwapConfirm(t *testing.T, s ginlogin.RememberStore) {
+	d := confDevice(t, confUserID(t), confBase)
+	d.ValidatorConfirmed = false
+	confCreate(t, s, d)
+	confirmed := d
+	confirmed.ValidatorConfirmed = true
+	at := confBase.Add(time.Hour)
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, confirmed, at), "same hash, unconfirmed to confirmed")
+
+	want := confirmed
+	want.LastUsedAt = at
+	confAssertDevice(t, want, confGet(t, s, d.Selector))
+	err := s.SwapValidators(t.Context(), d.Selector, d, confNext(d, "reissued", at), at.Add(time.Minute))
+	assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "a swap that read the unconfirmed state loses once it is confirmed")
+	confAssertDevice(t, want, confGet(t, s, d.Selector))
+}
+
+func confCheckSwapRetired(t *testing.T, s ginlogin.RememberStore) {
+	d := confDevice(t, confUserID(t), confBase)
+	d.RetiredValidatorHashes = nil
+	confCreate(t, s, d)
+	next := d
+	next.ValidatorHash = confHash("new")
+	for i := range ginlogin.MaxRetiredValidators {
+		next.RetiredValidatorHashes = append(next.RetiredValidatorHashes, confHash(fmt.Sprintf("retired %d", i)))
+	}
+	at := confBase.Add(time.Hour)
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, next, at))
+	want := next
+	want.LastUsedAt = at
+	confAssertDevice(t, want, confGet(t, s, d.Selector))
+
+	// And back to none.
+	none := want
+	none.ValidatorHash, none.RetiredValidatorHashes = confHash("newer"), nil
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, want, none, at))
+	confAssertDevice(t, none, confGet(t, s, d.Selector))
+}
+
+func confCheckSwapStale(t *testing.T, s ginlogin.RememberStore) {
 	d := confDevice(t, confUserID(t), confBase)
 	confCreate(t, s, d)
 	for _, stale := range [][]byte{d.PrevValidatorHash, confHash("never issued"), nil} {
-		err := s.RotateValidator(t.Context(), d.Selector, stale, confHash("attacker"), confBase.Add(time.Hour))
-		assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "RotateValidator from %x", stale)
+		old := d
+		old.ValidatorHash = stale
+		err := s.SwapValidators(t.Context(), d.Selector, old, confNext(d, "attacker", confBase), confBase.Add(time.Hour))
+		assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "SwapValidators from %x", stale)
 		confAssertDevice(t, d, confGet(t, s, d.Selector))
 	}
+	old := d
+	old.ValidatorConfirmed = !d.ValidatorConfirmed
+	err := s.SwapValidators(t.Context(), d.Selector, old, confNext(d, "attacker", confBase), confBase.Add(time.Hour))
+	assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "SwapValidators with the right hash but the wrong ValidatorConfirmed")
+	confAssertDevice(t, d, confGet(t, s, d.Selector))
 }
 
-func confCheckRotateUnknown(t *testing.T, s ginlogin.RememberStore) {
+func confCheckSwapUnknown(t *testing.T, s ginlogin.RememberStore) {
 	d := confDevice(t, confUserID(t), confBase)
 	confCreate(t, s, d)
-	err := s.RotateValidator(t.Context(), confRandomID(t, 16), d.ValidatorHash, confHash("new"), confBase.Add(time.Hour))
+	err := s.SwapValidators(t.Context(), confRandomID(t, 16), d, confNext(d, "new", confBase), confBase.Add(time.Hour))
 	assert.ErrorIs(t, err, ginlogin.ErrDeviceNotFound)
 	confAssertDevice(t, d, confGet(t, s, d.Selector))
 }
 
-// confCheckRotateConcurrent starts many rotations from the same hash at once,
-// as parallel requests of one browser do, in a few rounds.
-func confCheckRotateConcurrent(t *testing.T, s ginlogin.RememberStore) {
+// confCheckSwapConcurrent starts many swaps from the same state at once, as
+// parallel requests of one browser do, in a few rounds.
+func confCheckSwapConcurrent(t *testing.T, s ginlogin.RememberStore) {
 	d := confDevice(t, confUserID(t), confBase)
 	confCreate(t, s, d)
-	current := d.ValidatorHash
+	current := d
 	for round := range 3 {
 		at := confBase.Add(time.Duration(round+1) * time.Minute)
 		var (
@@ -270,14 +349,14 @@ func confCheckRotateConcurrent(t *testing.T, s ginlogin.RememberStore) {
 			winners []int
 		)
 		start := make(chan struct{})
-		newHashes := make([][]byte, confRacers)
-		for i := range newHashes {
-			newHashes[i] = confHash(fmt.Sprintf("round %d racer %d", round, i))
+		nexts := make([]ginlogin.Device, confRacers)
+		for i := range nexts {
+			nexts[i] = confNext(current, fmt.Sprintf("round %d racer %d", round, i), at)
 		}
 		for i := range confRacers {
 			wg.Go(func() {
 				<-start
-				err := s.RotateValidator(context.Background(), d.Selector, current, newHashes[i], at)
+				err := s.SwapValidators(context.Background(), d.Selector, current, nexts[i], at)
 				switch {
 				case err == nil:
 					mu.Lock()
@@ -285,17 +364,17 @@ func confCheckRotateConcurrent(t *testing.T, s ginlogin.RememberStore) {
 					mu.Unlock()
 				case errors.Is(err, ginlogin.ErrRotationConflict):
 				default:
-					t.Errorf("round %d racer %d: RotateValidator: %v, want nil or ErrRotationConflict", round, i, err)
+					t.Errorf("round %d racer %d: SwapValidators: %v, want nil or ErrRotationConflict", round, i, err)
 				}
 			})
 		}
 		close(start)
 		wg.Wait()
-		require.Len(t, winners, 1, "round %d: exactly one of %d concurrent rotations from the same hash must win", round, confRacers)
+		require.Len(t, winners, 1, "round %d: exactly one of %d concurrent swaps from the same state must win", round, confRacers)
 		got := confGet(t, s, d.Selector)
-		confAssertBytes(t, newHashes[winners[0]], got.ValidatorHash, "ValidatorHash after the race")
-		confAssertBytes(t, current, got.PrevValidatorHash, "PrevValidatorHash after the race")
-		current = newHashes[winners[0]]
+		confAssertBytes(t, nexts[winners[0]].ValidatorHash, got.ValidatorHash, "ValidatorHash after the race")
+		confAssertBytes(t, current.ValidatorHash, got.PrevValidatorHash, "PrevValidatorHash after the race")
+		current = nexts[winners[0]]
 	}
 }
 
@@ -404,7 +483,7 @@ func confCheckUserDevices(t *testing.T, s ginlogin.RememberStore) {
 
 // confScribble overwrites every byte slice of d.
 func confScribble(d *ginlogin.Device) {
-	for _, b := range [][]byte{d.ValidatorHash, d.PrevValidatorHash, d.StampMAC} {
+	for _, b := range append([][]byte{d.ValidatorHash, d.PrevValidatorHash, d.StampMAC}, d.RetiredValidatorHashes...) {
 		for i := range b {
 			b[i] = 0xAA
 		}
@@ -431,18 +510,35 @@ func confCheckArgumentCopies(t *testing.T, s ginlogin.RememberStore) {
 	want := d
 	want.ValidatorHash = bytes.Clone(d.ValidatorHash)
 	want.PrevValidatorHash = bytes.Clone(d.PrevValidatorHash)
+	want.RetiredValidatorHashes = confCloneHashes(d.RetiredValidatorHashes)
 	want.StampMAC = bytes.Clone(d.StampMAC)
 	confCreate(t, s, d)
 	confScribble(&d)
 	confAssertDevice(t, want, confGet(t, s, d.Selector))
 
-	oldHash, newHash := bytes.Clone(want.ValidatorHash), confHash("rotated")
+	old := want
+	old.ValidatorHash = bytes.Clone(want.ValidatorHash)
 	at := confBase.Add(time.Hour)
-	require.NoError(t, s.RotateValidator(t.Context(), d.Selector, oldHash, newHash, at))
-	want.PrevValidatorHash, want.ValidatorHash = bytes.Clone(oldHash), bytes.Clone(newHash)
-	want.RotatedAt, want.LastUsedAt = at, at
-	for i := range newHash {
-		newHash[i], oldHash[i] = 0x55, 0x55
+	next := confNext(want, "rotated", at)
+	next.RetiredValidatorHashes = confCloneHashes(next.RetiredValidatorHashes)
+	require.NoError(t, s.SwapValidators(t.Context(), d.Selector, old, next, at))
+	want = next
+	want.ValidatorHash = bytes.Clone(next.ValidatorHash)
+	want.PrevValidatorHash = bytes.Clone(next.PrevValidatorHash)
+	want.RetiredValidatorHashes = confCloneHashes(next.RetiredValidatorHashes)
+	want.LastUsedAt = at
+	for _, b := range append([][]byte{next.ValidatorHash, next.PrevValidatorHash, old.ValidatorHash}, next.RetiredValidatorHashes...) {
+		for i := range b {
+			b[i] = 0x55
+		}
 	}
 	confAssertDevice(t, want, confGet(t, s, d.Selector))
+}
+
+func confCloneHashes(hs [][]byte) [][]byte {
+	out := make([][]byte, len(hs))
+	for i, h := range hs {
+		out[i] = bytes.Clone(h)
+	}
+	return out
 }

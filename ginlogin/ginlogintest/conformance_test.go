@@ -38,9 +38,10 @@ var brokenStores = map[string]struct {
 	"no_compare_and_swap": {
 		store: func() ginlogin.RememberStore { return &noCAS{ginlogin.NewMemoryStore()} },
 		failing: []string{
-			"RotateValidator_twice_chains_the_hashes",
-			"RotateValidator_stale_hash_is_ErrRotationConflict_and_changes_nothing",
-			"RotateValidator_concurrent_same_hash_exactly_one_wins",
+			"SwapValidators_twice_chains_the_states",
+			"SwapValidators_confirms_the_current_validator",
+			"SwapValidators_stale_state_is_ErrRotationConflict_and_changes_nothing",
+			"SwapValidators_concurrent_same_state_exactly_one_wins",
 		},
 	},
 	"missing_device_is_not_an_error": {
@@ -78,6 +79,19 @@ var brokenStores = map[string]struct {
 			"UserDevices_lists_only_that_user_newest_first",
 		},
 		othersFail: true,
+	},
+	"swap_ignores_confirmation": {
+		store: func() ginlogin.RememberStore { return &swapIgnoresConfirmed{ginlogin.NewMemoryStore()} },
+		failing: []string{
+			"SwapValidators_confirms_the_current_validator",
+			"SwapValidators_stale_state_is_ErrRotationConflict_and_changes_nothing",
+		},
+	},
+	"keeps_few_retired_hashes": {
+		store: func() ginlogin.RememberStore { return &fewRetired{ginlogin.NewMemoryStore()} },
+		failing: []string{
+			"SwapValidators_keeps_every_retired_hash_in_order",
+		},
 	},
 	"caches_returned_devices": {
 		store:   func() ginlogin.RememberStore { return &caching{MemoryStore: ginlogin.NewMemoryStore()} },
@@ -127,15 +141,15 @@ func TestRememberStoreCatchesBrokenStores(t *testing.T) {
 	}
 }
 
-// noCAS rotates whatever the stored hash is.
+// noCAS swaps whatever the stored state is.
 type noCAS struct{ *ginlogin.MemoryStore }
 
-func (s *noCAS) RotateValidator(ctx context.Context, selector string, _, newHash []byte, at time.Time) error {
+func (s *noCAS) SwapValidators(ctx context.Context, selector string, _, next ginlogin.Device, at time.Time) error {
 	d, err := s.Device(ctx, selector)
 	if err != nil {
 		return err
 	}
-	return s.MemoryStore.RotateValidator(ctx, selector, d.ValidatorHash, newHash, at)
+	return s.MemoryStore.SwapValidators(ctx, selector, d, next, at)
 }
 
 // hidesNotFound returns an empty device instead of ErrDeviceNotFound.
@@ -224,6 +238,29 @@ func (s *touchNoExpiry) TouchDevice(ctx context.Context, selector string, lastUs
 	return s.MemoryStore.TouchDevice(ctx, selector, lastUsed, time.Time{})
 }
 
+// swapIgnoresConfirmed compares only the validator hash, as a conditional
+// UPDATE that forgot the confirmation column would.
+type swapIgnoresConfirmed struct{ *ginlogin.MemoryStore }
+
+func (s *swapIgnoresConfirmed) SwapValidators(ctx context.Context, selector string, old, next ginlogin.Device, at time.Time) error {
+	d, err := s.Device(ctx, selector)
+	if err != nil {
+		return err
+	}
+	old.ValidatorConfirmed = d.ValidatorConfirmed
+	return s.MemoryStore.SwapValidators(ctx, selector, old, next, at)
+}
+
+// fewRetired keeps only the newest four retired hashes.
+type fewRetired struct{ *ginlogin.MemoryStore }
+
+func (s *fewRetired) SwapValidators(ctx context.Context, selector string, old, next ginlogin.Device, at time.Time) error {
+	if n := len(next.RetiredValidatorHashes); n > 4 {
+		next.RetiredValidatorHashes = next.RetiredValidatorHashes[n-4:]
+	}
+	return s.MemoryStore.SwapValidators(ctx, selector, old, next, at)
+}
+
 // secondsOnly keeps times to the second, as a TIMESTAMP(0) column would.
 type secondsOnly struct{ *ginlogin.MemoryStore }
 
@@ -265,9 +302,9 @@ func (s *caching) forget() {
 	clear(s.cache)
 }
 
-func (s *caching) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
+func (s *caching) SwapValidators(ctx context.Context, selector string, old, next ginlogin.Device, at time.Time) error {
 	defer s.forget()
-	return s.MemoryStore.RotateValidator(ctx, selector, oldHash, newHash, at)
+	return s.MemoryStore.SwapValidators(ctx, selector, old, next, at)
 }
 
 func (s *caching) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
