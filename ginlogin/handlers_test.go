@@ -1,7 +1,6 @@
 package ginlogin
 
 import (
-	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -68,4 +67,60 @@ func TestLoginUserEndsTheOldRememberDevice(t *testing.T) {
 	}
 }
 
-var _ = errors.New
+
+// UpdateAuthStamp re-issues the remember token with the login's own
+// duration (RememberFor), counted from the login: the cookie's Max-Age and
+// Expires and the device's ExpiresAt all keep the login's expiry instead of
+// getting the configured default. It holds for a login restored from the
+// remember cookie too.
+func TestUpdateAuthStampKeepsRememberFor(t *testing.T) {
+	t.Parallel()
+	schemes := []struct {
+		name string
+		make func(t *testing.T) RememberStore
+	}{{"stateless", func(*testing.T) RememberStore { return nil }}}
+	schemes = append(schemes, rememberStoreKinds...)
+	for _, sk := range schemes {
+		for _, restored := range []bool{false, true} {
+			name := sk.name + map[bool]string{false: "/session", true: "/restored"}[restored]
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				store := sk.make(t)
+				a := newTestApp(t, func(c *Config) {
+					if store != nil {
+						c.RememberStore = store
+					}
+				})
+				addAccountRoutes(a)
+				a.stamped("s1", "v1")
+				b := a.browser()
+				loginAt := a.clock.Now()
+				b.getStatus("/login/s1?duration=2h", 200)
+				want := loginAt.Add(2 * time.Hour)
+
+				a.clock.Advance(30 * time.Minute)
+				if restored {
+					b.dropCookie("session")
+					require.Equal(t, "s1", b.who().ID, "restored from the remember cookie")
+				}
+				rec := b.getStatus("/password/v2", 200)
+				cks := parsedSetCookies(t, rec, "remember_token")
+				require.Len(t, cks, 1, "the remember token is re-issued")
+				assert.Equal(t, int((90 * time.Minute).Seconds()), cks[0].MaxAge, "Max-Age: what is left of the login's 2h")
+				assert.True(t, want.Equal(cks[0].Expires), "Expires %v, want %v", cks[0].Expires, want)
+				if store != nil {
+					devs, err := store.UserDevices(t.Context(), "s1")
+					require.NoError(t, err)
+					require.Len(t, devs, 1)
+					assert.True(t, want.Equal(devs[0].ExpiresAt), "device ExpiresAt %v, want %v", devs[0].ExpiresAt, want)
+				}
+				a.clock.Advance(90*time.Minute - time.Second)
+				b.dropCookie("session")
+				assert.Equal(t, "s1", b.who().ID, "the new token works until the login's end")
+				a.clock.Advance(2 * time.Second)
+				b.dropCookie("session")
+				assert.True(t, a.withCookies("remember_token", b.cookie("remember_token")).who().Anonymous, "and not after it")
+			})
+		}
+	}
+}
