@@ -67,7 +67,6 @@ func TestLoginUserEndsTheOldRememberDevice(t *testing.T) {
 	}
 }
 
-
 // UpdateAuthStamp re-issues the remember token with the login's own
 // duration (RememberFor), counted from the login: the cookie's Max-Age and
 // Expires and the device's ExpiresAt all keep the login's expiry instead of
