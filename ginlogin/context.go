@@ -90,6 +90,8 @@ func Current[T User](c *gin.Context) (T, bool) {
 // FromContext returns the user loaded for the request that ctx belongs to.
 // It works with the request's context.Context once the user has been loaded
 // (by a guard or CurrentUser), and with the *gin.Context itself at any time.
+// ok means a user was loaded, possibly the anonymous one or an inactive
+// one: check IsLoggedIn(u) before trusting it.
 func FromContext(ctx context.Context) (User, bool) {
 	if ctx == nil {
 		return nil, false

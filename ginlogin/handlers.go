@@ -1,6 +1,7 @@
 package ginlogin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -232,7 +233,10 @@ func ConfirmLogin(c *gin.Context) error {
 // remember token of the user stops working, while this session is re-bound
 // to the new stamp, gets a new ID and stays fresh. With a RememberStore all
 // other devices are revoked at once and this browser gets a new device (and
-// a new remember token if it had one).
+// a new remember token if it had one). The re-issued remember token ends
+// when the one it replaces would have: a login made with RememberFor keeps
+// its own duration rather than getting Config.RememberCookie.Duration, and
+// changing credentials never extends a remember login.
 //
 // The request's user must have been loaded (by a guard or CurrentUser)
 // before the new stamp is saved: loaded afterwards, the session's old stamp
@@ -251,6 +255,19 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 	ctx := c.Request.Context()
 	now := m.now()
 	hadRemember := st.rememberCookie() != "" && !st.rememberCleared
+	// The re-issued token keeps the login's own duration (RememberFor) and
+	// never outlives the token it replaces: changing credentials does not
+	// extend a remember login.
+	expires := m.rememberExpiry(rec.RememberFor, now)
+	if hadRemember {
+		at, err := st.rememberExpiresAt(ctx, rec.Device)
+		if err != nil {
+			return err
+		}
+		if !at.IsZero() && at.Before(expires) {
+			expires = at
+		}
+	}
 	stamp := m.stampMAC(updated)
 	if m.cfg.RememberStore != nil {
 		if err := m.cfg.RememberStore.DeleteUserDevices(ctx, user.ID()); err != nil {
@@ -260,10 +277,9 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 	if err := m.renew(c, h, keepAll); err != nil {
 		return err
 	}
-	rememberFor := m.cfg.RememberCookie.Duration
 	device, cookie, err := m.remember.startLogin(ctx, newLogin{
 		userID: user.ID(), stampMAC: stamp, label: deviceLabel(c.Request.UserAgent()),
-		remember: hadRemember, now: now, expires: now.Add(rememberFor),
+		remember: hadRemember, now: now, expires: expires,
 	})
 	if err != nil {
 		return err
@@ -274,12 +290,40 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 		return err
 	}
 	if cookie != "" {
-		st.setRememberCookie(cookie, now.Add(rememberFor))
+		st.setRememberCookie(cookie, expires)
 	} else if hadRemember {
 		st.clearRememberCookie()
 	}
 	st.setUser(updated)
 	return nil
+}
+
+// rememberExpiresAt is when the request's remember login ends: the expiry of
+// the session's device with a RememberStore, of the signed token without
+// one. It is zero when that is not known (no such device or token).
+func (st *requestState) rememberExpiresAt(ctx context.Context, device string) (time.Time, error) {
+	m := st.m
+	if m.cfg.RememberStore == nil {
+		if t, ok := m.remember.(*signedTokens); ok {
+			if _, exp, _, valid := t.decode(st.rememberCookie()); valid {
+				return exp, nil
+			}
+		}
+		return time.Time{}, nil
+	}
+	if device == "" {
+		return time.Time{}, nil
+	}
+	d, err := m.cfg.RememberStore.Device(ctx, device)
+	switch {
+	case errors.Is(err, ErrDeviceNotFound):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, storeErr("lookup", err)
+	case !d.Remembered():
+		return time.Time{}, nil
+	}
+	return d.ExpiresAt, nil
 }
 
 // IsFresh reports whether the current login is fresh: made or confirmed with

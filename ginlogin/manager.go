@@ -100,7 +100,10 @@ type Config struct {
 	// user's AuthStamp) and a copied cookie-store session stays valid until it
 	// times out; on server-side stores, a request still in flight during a
 	// logout can save the old session record again, which brings its login
-	// back. See NewMemoryStore and NewSQLStore.
+	// back; and a copied remember token of an account that was disabled
+	// works again once the account is re-enabled, unless its AuthStamp
+	// changed (change it on deactivation). See NewMemoryStore and
+	// NewSQLStore.
 	RememberStore RememberStore
 
 	// RememberCookie sets the attributes of the remember-me cookie.

@@ -10,8 +10,10 @@ type User interface {
 	// ID returns the value passed back to Config.UserLoader.
 	ID() string
 	// IsActive reports whether the account may log in. LoginUser refuses
-	// inactive users unless forced, and the guards treat an inactive user as
-	// not authenticated.
+	// inactive users unless forced, the guards and IsLoggedIn treat an
+	// inactive user as not authenticated whatever IsAuthenticated says, and
+	// a remember cookie of an inactive user is deleted (with its device,
+	// given a RememberStore) instead of restoring the login.
 	IsActive() bool
 	// IsAuthenticated reports whether the user proved who they are.
 	IsAuthenticated() bool

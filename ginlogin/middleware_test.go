@@ -1,0 +1,183 @@
+package ginlogin
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// adminSecret keys the admin Manager of the nested-Middleware tests.
+var adminSecret = []byte("admin-0123456789abcdefghijklmnopqrstuvwxyzABCDEF")
+
+// admin is a user only the admin Manager knows.
+var admin = &testUser{id: "a1", name: "Admin"}
+
+// addAdminSite mounts an admin site with its own Manager (own users, own
+// session store, own cookie names unless mutate says otherwise) under
+// /admin, below the test app's Middleware. Its routes:
+//
+//	/admin/login/:id   log an admin user in (?remember=1)
+//	/admin/logout      log out of the admin site
+//	/admin/whoami      the admin user, and whether FromContext saw a user
+//	                   before the admin Manager loaded its own
+//	/admin/protected   LoginRequired of the admin Manager
+//	/admin/sess        write the admin session through sessions.Default
+func addAdminSite(t *testing.T, a *testApp, mutate func(*Config)) (*Manager, RememberStore) {
+	t.Helper()
+	users := newUserDB(admin)
+	store := NewMemoryStore()
+	cfg := Config{
+		SecretKeys:     [][]byte{adminSecret},
+		SessionStore:   NewCookieStore(adminSecret),
+		SessionCookie:  SessionCookieConfig{Name: "admin_session"},
+		RememberCookie: RememberCookieConfig{Name: "admin_remember"},
+		RememberStore:  store,
+		UserLoader:     users.load,
+		Now:            a.clock.Now,
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	mgr, err := New(cfg)
+	require.NoError(t, err)
+	// An outer middleware that loads the public user first, as a layout
+	// that shows "logged in as" on every page would.
+	g := a.engine.Group("/admin", func(c *gin.Context) { _ = CurrentUser(c); c.Next() }, Middleware(mgr))
+	g.GET("/login/:id", func(c *gin.Context) {
+		u, _ := users.load(c, c.Param("id"))
+		if u == nil {
+			c.String(404, "no such admin")
+			return
+		}
+		var opts []LoginOption
+		if c.Query("remember") != "" {
+			opts = append(opts, Remember())
+		}
+		if err := LoginUser(c, u, opts...); err != nil {
+			Fail(c, err)
+			return
+		}
+		c.String(200, "admin logged in")
+	})
+	g.GET("/logout", func(c *gin.Context) {
+		if err := LogoutUser(c); err != nil {
+			Fail(c, err)
+			return
+		}
+		c.String(200, "admin logged out")
+	})
+	g.GET("/whoami", func(c *gin.Context) {
+		_, before := FromContext(c.Request.Context())
+		c.JSON(200, gin.H{"id": CurrentUser(c).ID(), "before": before})
+	})
+	g.GET("/protected", LoginRequired(), func(c *gin.Context) { c.String(200, "admin area") })
+	g.GET("/sess", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("k", "v")
+		if err := s.Save(); err != nil {
+			c.String(500, err.Error())
+			return
+		}
+		c.String(200, "saved")
+	})
+	return mgr, store
+}
+
+// A Middleware of a second Manager on a route group takes over below it:
+// each route sees the Manager of its innermost Middleware, with that
+// Manager's session, cookies, users and guards, and the two logins live
+// side by side in one browser.
+func TestNestedMiddlewareUsesInnermostManager(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	_, adminStore := addAdminSite(t, a, nil)
+	b := a.browser()
+
+	b.getStatus("/login/1", 200)
+	assert.Equal(t, "1", b.who().ID, "logged in to the public site")
+	assert.Equal(t, 401, b.get("/admin/protected").Code, "the public login is no admin login")
+	assert.JSONEq(t, `{"id":"","before":false}`, b.getStatus("/admin/whoami", 200).Body.String(),
+		"the public user loaded by an outer middleware is not the admin user")
+	assert.Equal(t, 404, b.get("/admin/login/1").Code, "the admin Manager has its own users")
+
+	rec := b.getStatus("/admin/login/a1?remember=1", 200)
+	assert.NotEmpty(t, setCookieHeaders(rec, "admin_session"), "the admin session cookie is set")
+	assert.NotEmpty(t, setCookieHeaders(rec, "admin_remember"), "the admin remember cookie is set")
+	assert.Empty(t, setCookieHeaders(rec, "session"), "the public session is untouched")
+	assert.Equal(t, 1, userDeviceCount(t, adminStore, "a1"), "the device is in the admin RememberStore")
+	assert.Equal(t, 200, b.get("/admin/protected").Code, "the admin login works on admin routes")
+	assert.JSONEq(t, `{"id":"a1","before":false}`, b.getStatus("/admin/whoami", 200).Body.String())
+	assert.Equal(t, "1", b.who().ID, "the public login still works on public routes")
+	assert.Equal(t, 200, b.get("/protected").Code)
+
+	rec = b.getStatus("/admin/sess", 200)
+	assert.NotEmpty(t, setCookieHeaders(rec, "admin_session"), "sessions.Default is the admin session on admin routes")
+	assert.Empty(t, setCookieHeaders(rec, "session"))
+
+	b.dropCookie("admin_session") // the admin remember cookie restores the admin login
+	assert.Equal(t, 200, b.get("/admin/protected").Code)
+
+	b.getStatus("/admin/logout", 200)
+	assert.Equal(t, 401, b.get("/admin/protected").Code, "logged out of the admin site")
+	assert.Equal(t, "1", b.who().ID, "and still logged in to the public site")
+	b.getStatus("/logout", 200)
+	assert.True(t, b.who().Anonymous)
+}
+
+// Running the same Manager's Middleware twice changes nothing: the user
+// loaded before the second one stays loaded.
+func TestNestedMiddlewareSameManager(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	loads := 0
+	a.engine.GET("/twice", func(c *gin.Context) { _ = CurrentUser(c); c.Next() }, Middleware(a.mgr), func(c *gin.Context) {
+		u, ok := FromContext(c.Request.Context())
+		if ok {
+			loads++
+		}
+		c.String(200, u.ID())
+	})
+	b := a.browser()
+	b.getStatus("/login/1", 200)
+	calls := a.users.loaderCalls()
+	assert.Equal(t, "1", b.getStatus("/twice", 200).Body.String())
+	assert.Equal(t, 1, loads)
+	assert.Equal(t, calls+1, a.users.loaderCalls(), "the user was loaded once")
+}
+
+// A nested Manager whose cookie names clash with the outer Manager's is
+// refused on its first request with a message that says what to change.
+func TestNestedMiddlewareRefusesSharedCookieNames(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		mutate func(*Config)
+		clash  string
+	}{
+		{"session cookie", func(c *Config) { c.SessionCookie.Name = DefaultSessionName }, `"session"`},
+		{"remember cookie", func(c *Config) { c.RememberCookie.Name = DefaultRememberCookieName }, `"remember_token"`},
+		{"crossed", func(c *Config) { c.SessionCookie.Name = DefaultRememberCookieName }, `"remember_token"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := newTestApp(t, nil)
+			addAdminSite(t, a, tt.mutate)
+			b := a.browser()
+			var msg any
+			func() {
+				defer func() { msg = recover() }()
+				b.get("/admin/whoami")
+			}()
+			require.NotNil(t, msg, "the request is refused")
+			assert.Contains(t, msg, tt.clash)
+			assert.Contains(t, msg, "give the inner Manager its own Config.SessionCookie.Name and Config.RememberCookie.Name")
+			assert.Equal(t, 200, b.get("/").Code, "routes outside the group are unaffected")
+		})
+	}
+}
