@@ -47,7 +47,7 @@ func TestLogoutEverywhereEndsEverySessionAndRememberToken(t *testing.T) {
 	res := laptop.post("/logout-all", nil)
 	require.Equal(t, http.StatusSeeOther, res.status)
 	assert.Equal(t, "/", res.location())
-	assert.Contains(t, laptop.get("/").body, "You have been logged out on every device.")
+	assert.Contains(t, laptop.get("/").body, "You have been logged out on every device")
 
 	assert.False(t, laptop.loggedIn(), "this session ends too")
 	assert.False(t, phone.loggedIn(), "other sessions end")

@@ -21,8 +21,13 @@ import (
 //     the field csrf_token (or sent as the X-CSRF-Token header), for
 //     browsers that send neither header. It is replaced at every login.
 //
-// Requests with an Authorization header (API clients with a bearer token)
-// carry no ambient credentials and skip the token check.
+// Only requests to /api/ that are authenticated by an API token
+// ("Authorization: Bearer <token>", see bearerUser) skip the token check: a
+// bearer token is no ambient credential, a browser never attaches one by
+// itself. Any other Authorization header, such as the "Basic" one browsers
+// add by themselves behind HTTP authentication, exempts nothing. An empty
+// or missing token never matches, also when the session holds none yet (a
+// session just restored from a remember cookie).
 const (
 	csrfSessionKey = "csrf_token"
 	csrfField      = "csrf_token"
@@ -60,25 +65,26 @@ func (a *App) checkCSRF(c *gin.Context) {
 		c.Next()
 		return
 	}
-	if c.GetHeader("Authorization") != "" && strings.HasPrefix(c.Request.URL.Path, "/api/") {
-		c.Next()
-		return
-	}
 	user, err := ginlogin.LoadUser(c)
 	if err != nil {
 		ginlogin.Fail(c, err)
 		return
 	}
-	if strings.HasPrefix(c.Request.URL.Path, "/api/") && !ginlogin.IsLoggedIn(user) {
-		c.Next() // nothing to forge: the API guard answers 401
-		return
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		if _, viaToken := c.Get(viaTokenKey{}); viaToken || !ginlogin.IsLoggedIn(user) {
+			// A bearer token is sent on purpose, never by a browser on its
+			// own; and an anonymous request has nothing to forge (the API
+			// guard answers 401).
+			c.Next()
+			return
+		}
 	}
 	sent := c.GetHeader(csrfHeader)
 	if sent == "" {
 		sent = c.PostForm(csrfField)
 	}
 	want, _ := sessions.Default(c).Get(csrfSessionKey).(string)
-	if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+	if sent == "" || want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
 		a.cfg.Logger.Warn("refused a request without a valid CSRF token", "method", c.Request.Method, "path", c.Request.URL.Path)
 		a.errorPage(c, http.StatusForbidden, "This form has expired",
 			"The page you sent it from was too old or came from another site. Go back, reload the page and try again.")

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/ginlogin/ginlogin/ginlogin"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -32,10 +33,21 @@ type Database struct {
 func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
 	var d *Database
 	if cfg.DatabaseURL != "" {
-		db, err := sql.Open("pgx", cfg.DatabaseURL)
+		pgCfg, err := pgx.ParseConfig(cfg.DatabaseURL)
 		if err != nil {
 			return nil, &ConfigError{"DATABASE_URL", err}
 		}
+		// Before database/sql reuses a pooled connection, pgx pings it
+		// when it has been idle over a second; it also pings one whose
+		// socket shows the server closed it (closedByPeer peeks, no round
+		// trip), which catches a restart quicker than that second. A
+		// failed ping is driver.ErrBadConn, and database/sql then retries
+		// on another connection: the first query after a PostgreSQL
+		// restart succeeds instead of reading the old server's
+		// "terminating connection" notice as its answer.
+		db := stdlib.OpenDB(*pgCfg, stdlib.OptionShouldPing(func(_ context.Context, p stdlib.ShouldPingParams) bool {
+			return p.IdleDuration > time.Second || closedByPeer(p.Conn.PgConn().Conn())
+		}))
 		// database/sql drops broken connections and dials new ones, so the
 		// app recovers by itself once PostgreSQL is back. As many idle
 		// connections as open ones: with fewer, a busy site closes and

@@ -85,7 +85,8 @@ func (a *App) revokeToken(c *gin.Context) {
 
 // changePassword needs a fresh login. It checks the current password, sets
 // the new one and calls ginlogin.UpdateAuthStamp: every other session and
-// device of the user is logged out, this one stays logged in.
+// device of the user is logged out, this one stays logged in. Every API
+// token of the user is revoked too.
 func (a *App) changePassword(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
 	current, next, confirm := c.PostForm("current_password"), c.PostForm("new_password"), c.PostForm("confirm_password")
@@ -113,6 +114,12 @@ func (a *App) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The tokens go first: if setting the password then fails, the user
+	// has lost tokens, not kept ones the old password's holder could see.
+	if err := a.tokens.RevokeAll(c.Request.Context(), user.ID()); err != nil {
+		fail(c, err)
+		return
+	}
 	if err := a.users.SetPassword(c.Request.Context(), user.ID(), hash); err != nil {
 		fail(c, err)
 		return
@@ -123,7 +130,7 @@ func (a *App) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.flashAndRedirect(c, "success", "Your password was changed. Every other device has been logged out.", "/profile")
+	a.flashAndRedirect(c, "success", "Your password was changed. Every other device has been logged out, and your API tokens were revoked.", "/profile")
 }
 
 // flashAndRedirect flashes msg and redirects (303) to target.

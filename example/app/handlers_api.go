@@ -19,12 +19,12 @@ func (a *App) bearerUser(c *gin.Context) (ginlogin.User, error) {
 	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		return nil, nil
 	}
-	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	token, ok := bearerToken(c)
+	if !ok {
 		return nil, nil
 	}
 	ctx := c.Request.Context()
-	userID, err := a.tokens.UserID(ctx, strings.TrimSpace(token), a.cfg.Now())
+	userID, err := a.tokens.UserID(ctx, token, a.cfg.Now())
 	if err != nil || userID == "" {
 		return nil, err
 	}
@@ -34,6 +34,18 @@ func (a *App) bearerUser(c *gin.Context) (ginlogin.User, error) {
 	}
 	c.Set(viaTokenKey{}, true)
 	return user, nil
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header, and false for any other scheme (a browser adds "Basic" by itself
+// behind HTTP authentication) or none.
+func bearerToken(c *gin.Context) (string, bool) {
+	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
 }
 
 // apiLoginRequired is LoginRequired for the API: anonymous requests always
@@ -64,12 +76,30 @@ func (a *App) me(c *gin.Context) {
 
 // createToken makes an API token for the logged-in user and shows it once:
 // JSON for API clients, a page for a browser's form. Only a browser session
-// can make tokens: a token cannot make more of itself.
+// can make tokens (a token cannot make more of itself), and only with a
+// fresh login, as for the password change: a stolen session cookie, or a
+// session restored from a remember cookie, cannot mint a long-lived
+// credential without the password. A browser whose login is not fresh is
+// sent to /reauthenticate and back to the profile; JSON clients get 401
+// "reauthentication_required", as from ginlogin.FreshLoginRequired.
 func (a *App) createToken(c *gin.Context) {
 	if _, viaToken := c.Get(viaTokenKey{}); viaToken {
 		c.AbortWithStatusJSON(http.StatusForbidden, gin.H{
 			"error":   "forbidden",
 			"message": "API tokens can only be created from a logged-in browser session.",
+		})
+		return
+	}
+	browserForm := !ginlogin.IsAPIRequest(c) && strings.Contains(c.GetHeader("Accept"), "text/html")
+	if !ginlogin.IsFresh(c) {
+		if browserForm {
+			a.flashAndRedirect(c, "info", "Confirm your password to create an API token.",
+				ginlogin.LoginURL("/reauthenticate", "/profile", "next"))
+			return
+		}
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{
+			"error":   "reauthentication_required",
+			"message": "Creating an API token needs a fresh login: confirm your password at /reauthenticate first.",
 		})
 		return
 	}
@@ -80,7 +110,7 @@ func (a *App) createToken(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	if !ginlogin.IsAPIRequest(c) && strings.Contains(c.GetHeader("Accept"), "text/html") {
+	if browserForm {
 		a.show(c, http.StatusCreated, "token", false, func(p *page) {
 			p.NewToken, p.Origin = token, "http://"+a.cfg.Addr
 		})

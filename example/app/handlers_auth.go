@@ -204,9 +204,13 @@ func (a *App) logout(c *gin.Context) {
 
 // logoutEverywhere ends every login of the user, this one included: the
 // session epoch changes (so no session or remember token made before
-// survives) and every device record is deleted.
+// survives), every device record is deleted and every API token revoked.
 func (a *App) logoutEverywhere(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
+	if err := a.tokens.RevokeAll(c.Request.Context(), user.ID()); err != nil {
+		fail(c, err)
+		return
+	}
 	if err := a.users.BumpEpoch(c.Request.Context(), user.ID()); err != nil {
 		fail(c, err)
 		return
@@ -216,7 +220,7 @@ func (a *App) logoutEverywhere(c *gin.Context) {
 		return
 	}
 	newCSRFToken(c)
-	if err := ginlogin.Flash(c, "success", "You have been logged out on every device."); err != nil {
+	if err := ginlogin.Flash(c, "success", "You have been logged out on every device, and your API tokens were revoked."); err != nil {
 		fail(c, err)
 		return
 	}

@@ -192,7 +192,7 @@ func TestTwoInstancesBehaveAsOneSite(t *testing.T) {
 				assert.False(t, phoneRemember.loggedIn(), "B refuses the phone's remember cookie")
 				assert.True(t, changer.loggedIn(), "the browser that changed the password stays logged in on A")
 				assert.True(t, changer.on(b).loggedIn(), "and on B")
-				assert.Equal(t, http.StatusOK, b.api(http.MethodGet, "/api/me", token, nil).status, "API tokens are not sessions: they stay until revoked")
+				assert.Equal(t, http.StatusUnauthorized, b.api(http.MethodGet, "/api/me", token, nil).status, "B refuses the API tokens the password change revoked")
 				assert.Equal(t, http.StatusUnauthorized, b.browser().login("ada@example.com", testPassword, false).status, "B refuses the old password")
 				assert.Equal(t, http.StatusSeeOther, b.browser().login("ada@example.com", newTestPassword, false).status, "B accepts the new one")
 			})

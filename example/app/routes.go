@@ -12,13 +12,17 @@ import (
 )
 
 // buildHandler wires the engine and wraps it, outermost first, in the
-// request log, the security headers, Go's cross-origin protection and the
-// body cap.
+// request log, the removal of forwarded headers that no trusted proxy sent
+// (see forwarded.go), the security headers, Go's cross-origin protection
+// and the body cap.
 func (a *App) buildHandler() http.Handler {
 	r := gin.New()
 	// Forwarded headers are trusted only from the configured proxies
 	// (TRUSTED_PROXIES); by default none, and c.ClientIP() is the TCP peer.
-	// The list was checked by FromEnv/New, so this cannot fail.
+	// The list was checked by FromEnv/New, so this cannot fail. Gin's
+	// trailing-slash redirect reads X-Forwarded-Prefix whatever the peer:
+	// forwardedOnlyFromProxies removes it, with the other forwarded
+	// headers, from requests no trusted proxy sent.
 	_ = r.SetTrustedProxies(a.cfg.TrustedProxies)
 	r.HandleMethodNotAllowed = true
 	r.Use(a.recoverPanics, a.limitTime, ginlogin.Middleware(a.mgr), a.checkCSRF)
@@ -60,7 +64,8 @@ func (a *App) buildHandler() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(a.crossOriginDenied))
-	return a.logRequests(securityHeaders(cop.Handler(a.limitBody(r))))
+	trusted := parseTrustedPrefixes(a.cfg.TrustedProxies)
+	return a.logRequests(forwardedOnlyFromProxies(trusted, securityHeaders(cop.Handler(a.limitBody(r)))))
 }
 
 // base builds the data every page needs: the logged-in user, the flashed

@@ -179,3 +179,80 @@ func TestRequestLogHasNoSecrets(t *testing.T) {
 	assert.NotContains(t, logs, b.csrf)
 	assert.NotContains(t, logs, b.cookie("session").Value)
 }
+
+// A session restored from the remember cookie holds no CSRF token yet: an
+// empty or missing token must not match its empty one.
+func TestCSRFEmptyTokenNeverMatchesASessionWithoutOne(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		form url.Values
+	}{
+		{"empty field", url.Values{"csrf_token": {""}}},
+		{"no field", url.Values{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSite(t)
+			s.browser().register("ada@example.com", "Ada", testPassword)
+			b := s.browser()
+			require.Equal(t, http.StatusSeeOther, b.login("ada@example.com", testPassword, true).status)
+			b.dropCookie("session") // a browser restart: only the remember cookie is left
+			req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/logout-all", strings.NewReader(tt.form.Encode()))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res := b.do(withoutFetchMetadata(req)) // an old browser: no Sec-Fetch-Site, no Origin
+			assert.Equal(t, http.StatusForbidden, res.status)
+			assert.Contains(t, res.body, "This form has expired")
+			assert.True(t, b.loggedIn(), "the restored login was not logged out everywhere")
+		})
+	}
+}
+
+// Browsers attach "Authorization: Basic" by themselves behind HTTP
+// authentication, so that header exempts no form post from the CSRF token;
+// only a request authenticated by an API bearer token skips it.
+func TestCSRFAuthorizationHeaderExemptsOnlyBearerTokens(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.register("ada@example.com", "Ada", testPassword)
+	token := b.createToken()
+	before := s.tokenCount()
+
+	for _, path := range []string{"/api/tokens", "/logout-all", "/logout"} {
+		t.Run("Basic on "+path, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, s.srv.URL+path, strings.NewReader(""))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept", "text/html")
+			req.SetBasicAuth("ada", "site-password")
+			res := b.do(withoutFetchMetadata(req))
+			assert.Equal(t, http.StatusForbidden, res.status, res.body)
+			assert.Contains(t, res.body, "too old or came from another site", "the CSRF check refused it")
+		})
+	}
+	assert.Equal(t, before, s.tokenCount(), "no token was made")
+	assert.True(t, b.loggedIn())
+
+	t.Run("Bearer on the API", func(t *testing.T) {
+		res := s.api(http.MethodPost, "/api/tokens", token, nil)
+		assert.Equal(t, http.StatusForbidden, res.status)
+		assert.Contains(t, res.body, "can only be created from a logged-in browser session", "the handler answered: no CSRF check ran")
+	})
+	t.Run("Bearer with the session cookie still needs the token", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/api/tokens", nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", "Bearer glx_not-a-real-token")
+		res := b.do(withoutFetchMetadata(req))
+		assert.Equal(t, http.StatusForbidden, res.status)
+		assert.Contains(t, res.body, "too old or came from another site")
+	})
+	t.Run("Bearer outside the API", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/logout-all", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res := b.do(withoutFetchMetadata(req))
+		assert.Equal(t, http.StatusForbidden, res.status)
+	})
+	assert.Equal(t, before, s.tokenCount())
+	assert.True(t, b.loggedIn())
+}

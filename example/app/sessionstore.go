@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/boj/redistore"
@@ -11,6 +12,10 @@ import (
 	"github.com/ginlogin/ginlogin/ginlogin"
 	"github.com/gomodule/redigo/redis"
 )
+
+// redisPingAfterIdle is how long a pooled Redis connection may sit idle
+// before the pool PINGs it on reuse (pgx's default for PostgreSQL too).
+const redisPingAfterIdle = time.Second
 
 // sessionStore returns the encrypted cookie store, or the Redis store when
 // REDIS_URL is set. Creating the Redis store pings Redis, so a Redis that is
@@ -34,17 +39,33 @@ func (a *App) sessionStore() (sessions.Store, error) {
 		// the pool; new ones are dialled on demand, so the site recovers
 		// by itself when Redis is back.
 		Dial: func() (redis.Conn, error) {
+			var socket net.Conn
 			conn, err := redis.DialURL(url,
-				redis.DialConnectTimeout(2*time.Second),
+				redis.DialNetDial(func(network, addr string) (net.Conn, error) {
+					c, err := net.DialTimeout(network, addr, 2*time.Second)
+					socket = c
+					return c, err
+				}),
 				redis.DialReadTimeout(2*time.Second),
 				redis.DialWriteTimeout(2*time.Second))
 			if err != nil {
 				return nil, markOutage(err)
 			}
-			return outageConn{conn}, nil
+			return outageConn{Conn: conn, socket: socket}, nil
 		},
+		// A restarted Redis leaves the pool full of connections to the old
+		// process. Before reusing one, the pool peeks at its socket (no
+		// round trip): one the server closed is dropped, and the next idle
+		// one or a new one is used instead, so the first request after a
+		// restart succeeds, on a busy instance as on one that stayed idle
+		// through the outage. A connection idle longer than
+		// redisPingAfterIdle is also PINGed, for a server that vanished
+		// without closing it.
 		TestOnBorrow: func(c redis.Conn, idleSince time.Time) error {
-			if time.Since(idleSince) < time.Minute {
+			if oc, ok := c.(outageConn); ok && closedByPeer(oc.socket) {
+				return errors.New("app: redis closed this pooled connection")
+			}
+			if time.Since(idleSince) < redisPingAfterIdle {
 				return nil
 			}
 			_, err := c.Do("PING")
@@ -72,7 +93,10 @@ func (a *App) sessionStore() (sessions.Store, error) {
 // ginlogin.IsUnavailable does not recognise) as ginlogin.ErrStoreUnavailable,
 // so an outage answers 503 rather than 500. Redis's own error replies pass
 // through unchanged.
-type outageConn struct{ redis.Conn }
+type outageConn struct {
+	redis.Conn
+	socket net.Conn // the TCP connection under Conn, for closedByPeer
+}
 
 func (c outageConn) Do(cmd string, args ...any) (any, error) {
 	reply, err := c.Conn.Do(cmd, args...)

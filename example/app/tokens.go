@@ -60,8 +60,16 @@ func (s *TokenStore) Create(ctx context.Context, userID string, now time.Time) (
 	return token, APIToken{ID: id, UserID: userID, CreatedAt: time.UnixMicro(now.UnixMicro())}, nil
 }
 
-// UserID returns the owner of a token, or "" when the token is unknown. It
-// records the token's use at most once a minute.
+// tokenUseInterval is how stale a token's recorded last use may get: a
+// token used all the time costs one write a minute, not one per request.
+const tokenUseInterval = time.Minute
+
+// UserID returns the owner of a token, or "" when the token is unknown or
+// its owner is deactivated or deleted: the lookup joins the users table, so
+// `user deactivate` and `user delete` stop a user's tokens at once, whatever
+// the caller checks afterwards. It records the token's use (LastUsedAt) at
+// most once per tokenUseInterval. Database failures wrap
+// ginlogin.ErrStoreUnavailable.
 func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (string, error) {
 	if !strings.HasPrefix(token, apiTokenPrefix) || len(token) > 100 {
 		return "", nil
@@ -69,22 +77,25 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 	h := hashAPIToken(token)
 	var id, userID string
 	var lastUsed int64
-	err := s.db.DB.QueryRowContext(ctx, s.db.q("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = ?"), h).Scan(&id, &userID, &lastUsed)
+	err := s.db.DB.QueryRowContext(ctx, s.db.q(`SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t
+		JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active = 1`), h).Scan(&id, &userID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	if err != nil {
 		return "", unavailable("looking up an API token", err)
 	}
-	if now.Sub(time.UnixMicro(lastUsed)) >= time.Minute {
-		if _, err := s.db.DB.ExecContext(ctx, s.db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"), now.UnixMicro(), id); err != nil {
+	if now.Sub(time.UnixMicro(lastUsed)) >= tokenUseInterval {
+		// The condition makes concurrent requests of one token write once.
+		if _, err := s.db.DB.ExecContext(ctx, s.db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at = ?"), now.UnixMicro(), id, lastUsed); err != nil {
 			return "", unavailable("recording an API token's use", err)
 		}
 	}
 	return userID, nil
 }
 
-// List returns the user's tokens, newest first.
+// List returns the user's tokens, newest first, each with its creation and
+// its last recorded use (zero when never used).
 func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error) {
 	rows, err := s.db.DB.QueryContext(ctx, s.db.q("SELECT id, user_id, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id"), userID)
 	if err != nil {
@@ -123,7 +134,9 @@ func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error
 	return n > 0, nil
 }
 
-// RevokeAll deletes every token of the user.
+// RevokeAll deletes every token of the user. The password change and "log
+// out everywhere" call it, so a token never outlives the login that could
+// see it.
 func (s *TokenStore) RevokeAll(ctx context.Context, userID string) error {
 	if _, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE user_id = ?"), userID); err != nil {
 		return unavailable("revoking API tokens", err)
