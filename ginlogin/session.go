@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-contrib/sessions"
-	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/securecookie"
 	gsessions "github.com/gorilla/sessions"
@@ -272,7 +271,35 @@ func isCookieStore(store sessions.Store) bool {
 
 // NewCookieStore returns a gin-contrib/sessions cookie store whose cookies
 // are signed and encrypted with keys derived from secrets (see
-// SessionKeyPairs). New applies the cookie attributes and lifetime to it.
+// SessionKeyPairs): gorilla/securecookie's HMAC-SHA256 and AES-256-CTR, the
+// first secret's keys encrypting and every secret's keys decrypting, as
+// cookie.NewStore does. New applies the cookie attributes and lifetime to
+// it.
+//
+// It differs from cookie.NewStore in how the values are written inside
+// the encryption: maps of string keys to strings, booleans, ints and lists
+// of those (everything the library stores) in a compact versioned form,
+// anything else with gob as before (register such types with gob.Register).
+// Cookies written by cookie.NewStore with the same secrets, in gob, are
+// still read, so moving to it logs no one out; cookies it writes in the
+// compact form are not readable by cookie.NewStore.
 func NewCookieStore(secrets ...[]byte) sessions.Store {
-	return cookie.NewStore(SessionKeyPairs(secrets...)...)
+	cs := gsessions.NewCookieStore(SessionKeyPairs(secrets...)...)
+	for _, c := range cs.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(sessionCodec{})
+		}
+	}
+	return &cookieStore{cs}
+}
+
+// cookieStore is gin-contrib's cookie store (cookie.NewStore) over a
+// gorilla CookieStore whose codecs use sessionCodec.
+type cookieStore struct {
+	*gsessions.CookieStore
+}
+
+// Options implements sessions.Store, as gin-contrib's cookie store does.
+func (s *cookieStore) Options(options sessions.Options) {
+	s.CookieStore.Options = options.ToGorillaOptions()
 }
