@@ -84,7 +84,9 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	}
 	// Whatever reads the session (the user, flashes, next) makes the
 	// response depend on the cookie.
-	markUserDependent(c)
+	if st, err := stateOf(c); err == nil {
+		st.markUserDependent()
+	}
 	return sessionHandle{s: s, gs: gs}, nil
 }
 
