@@ -252,10 +252,9 @@ func sessionLifetime(absolute time.Duration) time.Duration {
 	return absolute
 }
 
-var cookieStoreType = reflect.TypeOf((*gsessions.CookieStore)(nil))
-
 // isCookieStore reports whether store keeps the whole session in the cookie.
 func isCookieStore(store sessions.Store) bool {
+	cookieStoreType := reflect.TypeFor[*gsessions.CookieStore]()
 	v := reflect.ValueOf(store)
 	if v.Type() == cookieStoreType {
 		return true

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +48,20 @@ type sqlQueries struct {
 	insert, get, rotate, touch, touchExpires, del, delUser, list, delExpired string
 }
 
-var tableNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// validTableName reports whether name is 1 to 63 letters, digits and
+// underscores, not starting with a digit: safe to put in a statement.
+func validTableName(name string) bool {
+	if len(name) == 0 || len(name) > 63 || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		if !(b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // NewSQLStore returns a store using table (DefaultDeviceTable when empty) in
 // db. Call Migrate once at start-up to create the table.
@@ -63,7 +75,7 @@ func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
 	if table == "" {
 		table = DefaultDeviceTable
 	}
-	if !tableNamePattern.MatchString(table) {
+	if !validTableName(table) {
 		return nil, fmt.Errorf("ginlogin: NewSQLStore: table name %q must be letters, digits and underscores", table)
 	}
 	s := &SQLStore{db: db, dialect: dialect, table: table, stmts: map[string]*sql.Stmt{}}
