@@ -46,7 +46,9 @@
 //
 // Every change to the session is saved at once, before the handler writes
 // its response, so cookies are never lost. Helpers return the error when a
-// save fails; [Fail] turns it into a clean 503 (store outage) or 500.
+// save fails; [Fail] turns it into a clean 503 when a store could not be
+// reached ([IsUnavailable]: refused or broken connections, timeouts, a
+// closed pool) or a 500 for anything else, such as a constraint violation.
 //
 // # Users
 //

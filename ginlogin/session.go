@@ -40,7 +40,7 @@ type sessionHandle struct {
 // session returns the request's session. A cookie that does not decode
 // (tampered, expired, signed with an unknown key) gives an empty session; any
 // other failure of the store is returned, wrapped with ErrStoreUnavailable when
-// it looks like an outage.
+// it is an outage (see IsUnavailable) and as an internal error otherwise.
 func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	v, ok := c.Get(sessions.DefaultKey)
 	if !ok {
@@ -73,10 +73,8 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 		var decodeErr securecookie.Error
 		if errors.As(err, &decodeErr) && decodeErr.IsDecode() || m.sessionCookieTooLong(c) {
 			err = nil
-		} else if IsUnavailable(err) {
-			return sessionHandle{}, fmt.Errorf("%w: session store: %w", ErrStoreUnavailable, err)
 		} else {
-			return sessionHandle{}, fmt.Errorf("ginlogin: session store: %w", err)
+			return sessionHandle{}, wrapOnce("session store", err)
 		}
 	}
 	if gs == nil {
@@ -134,7 +132,7 @@ func (m *Manager) renew(c *gin.Context, h sessionHandle, keep func(key any) bool
 		err := h.gs.Store().Save(c.Request, discardWriter{}, h.gs)
 		h.gs.Options = &opts
 		if err != nil {
-			return fmt.Errorf("%w: deleting the old session: %w", ErrStoreUnavailable, err)
+			return wrapOnce("deleting the old session", err)
 		}
 		h.gs.ID = ""
 	}
@@ -176,10 +174,7 @@ func (m *Manager) save(c *gin.Context, h sessionHandle) error {
 		err = h.s.Save()
 	}
 	if err != nil {
-		if IsUnavailable(err) {
-			return fmt.Errorf("%w: saving the session: %w", ErrStoreUnavailable, err)
-		}
-		return fmt.Errorf("ginlogin: saving the session: %w", err)
+		return wrapOnce("saving the session", err)
 	}
 	if hadCookie {
 		keepLastSetCookie(c.Writer.Header(), name)

@@ -27,8 +27,12 @@ const DefaultDeviceTable = "ginlogin_devices"
 
 // SQLStore is a RememberStore in a SQLite or PostgreSQL database, through
 // database/sql. Times are stored as Unix microseconds, hashes as bytes. All
-// instances of a site that share the database share their devices. Database
-// errors are wrapped with ErrStoreUnavailable, so an outage gives a 503.
+// instances of a site that share the database share their devices. Errors
+// say which operation failed; failures to reach the database (refused or
+// broken connections, timeouts, a closed *sql.DB, see IsUnavailable) wrap
+// ErrStoreUnavailable and give a 503, while any other database error (a
+// constraint violation, a missing table) is an internal error and gives a
+// 500.
 type SQLStore struct {
 	db      *sql.DB
 	dialect Dialect
@@ -123,7 +127,7 @@ func (s *SQLStore) Schema() []string {
 func (s *SQLStore) Migrate(ctx context.Context) error {
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("ginlogin: creating the device table: %w", err)
+			return sqlError("creating the device table", err)
 		}
 	}
 	return nil
@@ -201,9 +205,8 @@ func (s *SQLStore) rebind(q string) string {
 	return b.String()
 }
 
-func unavailable(op string, err error) error {
-	return fmt.Errorf("ginlogin: sql store %s: %w: %w", op, ErrStoreUnavailable, err)
-}
+// sqlError wraps a database error once, as an outage only when it is one.
+func sqlError(op string, err error) error { return wrapOnce("sql store "+op, err) }
 
 func micros(t time.Time) int64 {
 	if t.IsZero() {
@@ -231,7 +234,7 @@ func (s *SQLStore) CreateDevice(ctx context.Context, d Device) error {
 	_, err := s.exec(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), nullable(d.PrevValidatorHash),
 		micros(d.RotatedAt), nullable(d.StampMAC), d.Label, micros(d.CreatedAt), micros(d.LastUsedAt), micros(d.ExpiresAt))
 	if err != nil {
-		return unavailable("create", err)
+		return sqlError("create", err)
 	}
 	return nil
 }
@@ -256,7 +259,7 @@ func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) 
 		return Device{}, ErrDeviceNotFound
 	}
 	if err != nil {
-		return Device{}, unavailable("lookup", err)
+		return Device{}, sqlError("lookup", err)
 	}
 	return d, nil
 }
@@ -266,11 +269,11 @@ func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) 
 func (s *SQLStore) RotateValidator(ctx context.Context, selector string, oldHash, newHash []byte, at time.Time) error {
 	res, err := s.exec(ctx, s.q.rotate, newHash, micros(at), micros(at), selector, oldHash)
 	if err != nil {
-		return unavailable("rotate", err)
+		return sqlError("rotate", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return unavailable("rotate", err)
+		return sqlError("rotate", err)
 	}
 	if n == 1 {
 		return nil
@@ -290,7 +293,7 @@ func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, e
 		_, err = s.exec(ctx, s.q.touchExpires, micros(lastUsed), micros(expires), selector)
 	}
 	if err != nil {
-		return unavailable("touch", err)
+		return sqlError("touch", err)
 	}
 	return nil
 }
@@ -298,7 +301,7 @@ func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, e
 // DeleteDevice implements RememberStore.
 func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
 	if _, err := s.exec(ctx, s.q.del, selector); err != nil {
-		return unavailable("delete", err)
+		return sqlError("delete", err)
 	}
 	return nil
 }
@@ -306,7 +309,7 @@ func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
 // DeleteUserDevices implements RememberStore.
 func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
 	if _, err := s.exec(ctx, s.q.delUser, userID); err != nil {
-		return unavailable("delete user devices", err)
+		return sqlError("delete user devices", err)
 	}
 	return nil
 }
@@ -315,23 +318,23 @@ func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
 func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
 	st, err := s.stmt(ctx, s.q.list)
 	if err != nil {
-		return nil, unavailable("list", err)
+		return nil, sqlError("list", err)
 	}
 	rows, err := st.QueryContext(ctx, userID)
 	if err != nil {
-		return nil, unavailable("list", err)
+		return nil, sqlError("list", err)
 	}
 	defer rows.Close()
 	var out []Device
 	for rows.Next() {
 		d, err := scanDevice(rows)
 		if err != nil {
-			return nil, unavailable("list", err)
+			return nil, sqlError("list", err)
 		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("list", err)
+		return nil, sqlError("list", err)
 	}
 	return out, nil
 }
@@ -341,7 +344,7 @@ func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, er
 func (s *SQLStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	res, err := s.exec(ctx, s.q.delExpired, micros(now))
 	if err != nil {
-		return 0, unavailable("delete expired", err)
+		return 0, sqlError("delete expired", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
