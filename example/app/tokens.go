@@ -55,7 +55,7 @@ func (s *TokenStore) Create(ctx context.Context, userID string, now time.Time) (
 	_, err = s.db.DB.ExecContext(ctx, s.db.q("INSERT INTO api_tokens (id, user_id, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, 0)"),
 		id, userID, hashAPIToken(token), now.UnixMicro())
 	if err != nil {
-		return "", APIToken{}, unavailable("creating an API token", err)
+		return "", APIToken{}, storeError("creating an API token", err)
 	}
 	return token, APIToken{ID: id, UserID: userID, CreatedAt: time.UnixMicro(now.UnixMicro())}, nil
 }
@@ -74,11 +74,11 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 		return "", nil
 	}
 	if err != nil {
-		return "", unavailable("looking up an API token", err)
+		return "", storeError("looking up an API token", err)
 	}
 	if now.Sub(time.UnixMicro(lastUsed)) >= time.Minute {
 		if _, err := s.db.DB.ExecContext(ctx, s.db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"), now.UnixMicro(), id); err != nil {
-			return "", unavailable("recording an API token's use", err)
+			return "", storeError("recording an API token's use", err)
 		}
 	}
 	return userID, nil
@@ -88,7 +88,7 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error) {
 	rows, err := s.db.DB.QueryContext(ctx, s.db.q("SELECT id, user_id, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id"), userID)
 	if err != nil {
-		return nil, unavailable("listing API tokens", err)
+		return nil, storeError("listing API tokens", err)
 	}
 	defer rows.Close()
 	var out []APIToken
@@ -96,7 +96,7 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 		var t APIToken
 		var created, used int64
 		if err := rows.Scan(&t.ID, &t.UserID, &created, &used); err != nil {
-			return nil, unavailable("listing API tokens", err)
+			return nil, storeError("listing API tokens", err)
 		}
 		t.CreatedAt = time.UnixMicro(created)
 		if used != 0 {
@@ -105,7 +105,7 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("listing API tokens", err)
+		return nil, storeError("listing API tokens", err)
 	}
 	return out, nil
 }
@@ -114,11 +114,11 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error) {
 	res, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE id = ? AND user_id = ?"), id, userID)
 	if err != nil {
-		return false, unavailable("revoking an API token", err)
+		return false, storeError("revoking an API token", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, unavailable("revoking an API token", err)
+		return false, storeError("revoking an API token", err)
 	}
 	return n > 0, nil
 }
@@ -126,7 +126,7 @@ func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error
 // RevokeAll deletes every token of the user.
 func (s *TokenStore) RevokeAll(ctx context.Context, userID string) error {
 	if _, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE user_id = ?"), userID); err != nil {
-		return unavailable("revoking API tokens", err)
+		return storeError("revoking API tokens", err)
 	}
 	return nil
 }
