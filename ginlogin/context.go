@@ -23,6 +23,7 @@ type requestState struct {
 	remembered      bool // the login was restored from the remember cookie
 	rememberCleared bool // the remember cookie was revoked during this request
 	pending         []func()
+	headers         [2]string // this response's Cache-Control and Vary values
 }
 
 // stateOf returns the request's state, creating it on first use. The
@@ -115,21 +116,18 @@ func (st *requestState) setUser(u User) {
 	// (which kept the original pointer) share one registry.
 	gsessions.GetRegistry(r)
 	st.c.Request = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
-	markUserDependent(st.c)
+	st.markUserDependent()
 }
-
-// Header values shared by every response (full slices, so an append by
-// someone else copies instead of writing into them).
-var (
-	noStore    = []string{"no-store"}
-	varyCookie = []string{"Cookie"}
-)
 
 // markUserDependent stops caches from storing or sharing a response that
 // depends on who is logged in: Cache-Control: no-store and Vary: Cookie.
-func markUserDependent(c *gin.Context) {
-	h := c.Writer.Header()
-	h["Cache-Control"] = noStore[:1:1]
+// The header values live in the request's own state, so no two responses
+// share a slice (a handler that edits a value in place changes only its own
+// response) and marking costs no allocation. Each call writes them afresh.
+func (st *requestState) markUserDependent() {
+	h := st.c.Writer.Header()
+	st.headers = [2]string{"no-store", "Cookie"}
+	h["Cache-Control"] = st.headers[0:1:1]
 	vary := h["Vary"]
 	for _, v := range vary {
 		if v == "Cookie" {
@@ -137,7 +135,7 @@ func markUserDependent(c *gin.Context) {
 		}
 	}
 	if len(vary) == 0 {
-		h["Vary"] = varyCookie[:1:1]
+		h["Vary"] = st.headers[1:2:2]
 		return
 	}
 	h["Vary"] = append(vary, "Cookie")

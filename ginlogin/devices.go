@@ -24,7 +24,7 @@ func Devices(c *gin.Context) ([]DeviceInfo, error) {
 	}
 	devs, err := store.UserDevices(c.Request.Context(), user.ID())
 	if err != nil {
-		return nil, err
+		return nil, wrapOnce("remember store list", err)
 	}
 	current := l.rec.Device
 	now := st.m.now()
@@ -71,7 +71,7 @@ func RevokeDevice(c *gin.Context, publicID string) error {
 	}
 	devs, err := store.UserDevices(c.Request.Context(), user.ID())
 	if err != nil {
-		return err
+		return wrapOnce("remember store list", err)
 	}
 	for _, d := range devs {
 		if d.PublicID() != publicID {
@@ -80,7 +80,7 @@ func RevokeDevice(c *gin.Context, publicID string) error {
 		if d.Selector == l.rec.Device {
 			return LogoutUser(c)
 		}
-		return store.DeleteDevice(c.Request.Context(), d.Selector)
+		return wrapOnce("remember store delete", store.DeleteDevice(c.Request.Context(), d.Selector))
 	}
 	return ErrDeviceNotFound
 }
@@ -93,7 +93,7 @@ func (m *Manager) RevokeAllDevices(ctx context.Context, userID string) error {
 	if m.cfg.RememberStore == nil {
 		return ErrNoRememberStore
 	}
-	return m.cfg.RememberStore.DeleteUserDevices(ctx, userID)
+	return wrapOnce("remember store revoke all", m.cfg.RememberStore.DeleteUserDevices(ctx, userID))
 }
 
 // deviceLabel describes a browser from its User-Agent: "Firefox on Linux".

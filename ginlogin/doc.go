@@ -46,7 +46,9 @@
 //
 // Every change to the session is saved at once, before the handler writes
 // its response, so cookies are never lost. Helpers return the error when a
-// save fails; [Fail] turns it into a clean 503 (store outage) or 500.
+// save fails; [Fail] turns it into a clean 503 when a store could not be
+// reached ([IsUnavailable]: refused or broken connections, timeouts, a
+// closed pool) or a 500 for anything else, such as a constraint violation.
 //
 // # Users
 //
@@ -54,6 +56,9 @@
 // [UserMixin] and adding ID). A [Config.UserLoader] returns (nil, nil) for an
 // unknown ID and an error only for system failures, which go to the error
 // handler: a failing database never makes anybody anonymous or logged in.
+// A nil pointer inside the User interface counts as nil, so a loader may
+// `return db.FindUser(ctx, id)` when FindUser returns (*User)(nil), nil;
+// the same holds for [Config.RequestLoader] and a wrong API key.
 // Users that implement [AuthStamper] bind their sessions and remember tokens
 // to their credentials: when the stamp changes (a new password, "log out
 // everywhere", deactivation) every other login ends. [UpdateAuthStamp] keeps

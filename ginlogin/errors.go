@@ -2,10 +2,13 @@ package ginlogin
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 )
 
@@ -58,27 +61,107 @@ var (
 // It keeps every cookie the library writes under the browser's 4 KB limit.
 const MaxUserIDLength = 512
 
-// IsUnavailable reports whether err looks like an outage of a backing store:
-// it wraps ErrStoreUnavailable, a network error, a refused or reset
-// connection, a connection closed mid-answer (io.EOF, io.ErrUnexpectedEOF, as
-// pooled Redis connections report a restarted server), driver.ErrBadConn or a
-// context deadline. The default error
-// handler answers 503 for these and 500 for everything else.
+// IsUnavailable reports whether err is a failure to reach a backing store,
+// one that is expected to heal on its own: it wraps ErrStoreUnavailable, a
+// network error (net.Error), a refused, reset or aborted connection or a
+// broken pipe, a connection closed mid-answer (io.EOF, io.ErrUnexpectedEOF,
+// as pooled Redis connections report a restarted server), a context
+// deadline, driver.ErrBadConn, sql.ErrConnDone, a closed *sql.DB, or a SQL
+// error whose SQLSTATE says the connection failed or the server is shutting
+// down, overloaded or timed the statement out (class 08, 57P01-57P03, 53300,
+// 57014; PostgreSQL drivers report it with a SQLState method).
+//
+// Everything else (a constraint violation, a syntax error, a missing table,
+// a value that does not scan) is a bug or bad data, not an outage: the
+// default error handler answers 503 for outages and 500 for the rest, and
+// Fail logs them differently.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrStoreUnavailable) || errors.Is(err, driver.ErrBadConn) ||
+	if errors.Is(err, ErrStoreUnavailable) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var netErr net.Error
-	return errors.As(err, &netErr)
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) && unavailableSQLState(state.SQLState()) {
+		return true
+	}
+	return anyInChain(err, func(e error) bool { return e.Error() == dbClosedMessage })
 }
 
 // errTokenTheft is checkSession's report that a session created by a
 // superseded remember-token response is in use: every device of the user
 // was revoked (docs/remember-tokens.md).
 var errTokenTheft = errors.New("ginlogin: remember token used by two browsers")
+
+// dbClosedMessage is the error of every call on a closed *sql.DB.
+// database/sql does not export that error, so it is recognised by its text,
+// which has not changed since Go 1.0.
+const dbClosedMessage = "sql: database is closed"
+
+// unavailableSQLState reports whether a SQLSTATE code means the database
+// could not serve the statement rather than refused it: a connection
+// exception (class 08), an administrator or crash shutdown or a server
+// still starting (57P01-57P03), too many connections (53300) or a
+// statement timeout (57014).
+func unavailableSQLState(code string) bool {
+	switch {
+	case len(code) != 5:
+		return false
+	case code[:2] == "08":
+		return true
+	}
+	switch code {
+	case "57P01", "57P02", "57P03", "53300", "57014":
+		return true
+	}
+	return false
+}
+
+// anyInChain reports whether f holds for err or any error it wraps.
+func anyInChain(err error, f func(error) bool) bool {
+	for err != nil {
+		if f(err) {
+			return true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if anyInChain(e, f) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// wrapOnce adds the package prefix and what failed to err ("ginlogin: what:
+// err"), and ErrStoreUnavailable when err is an outage (IsUnavailable), so
+// that errors.Is finds it. An error that already comes from this package
+// (its message starts with "ginlogin: ") is returned as it is: every error
+// carries one prefix and is wrapped once.
+func wrapOnce(what string, err error) error {
+	if err == nil || strings.HasPrefix(err.Error(), errPrefix) {
+		return err
+	}
+	if IsUnavailable(err) {
+		return fmt.Errorf("%w: %s: %w", ErrStoreUnavailable, what, err)
+	}
+	return fmt.Errorf("%s%s: %w", errPrefix, what, err)
+}
+
+// errPrefix starts the message of every error the package makes.
+const errPrefix = "ginlogin: "

@@ -58,7 +58,7 @@ func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
 	if err != nil {
 		return err
 	}
-	if user == nil || user.IsAnonymous() {
+	if isNilUser(user) || user.IsAnonymous() {
 		return errors.New("ginlogin: LoginUser needs a real user, not nil or anonymous")
 	}
 	o := loginOptions{fresh: true}
@@ -248,7 +248,7 @@ func UpdateAuthStamp(c *gin.Context, updated User) error {
 		return err
 	}
 	st, user, h, rec := l.st, l.user, l.h, l.rec
-	if updated == nil || updated.ID() != user.ID() {
+	if isNilUser(updated) || updated.ID() != user.ID() {
 		return errors.New("ginlogin: UpdateAuthStamp needs the logged-in user")
 	}
 	m := st.m

@@ -59,7 +59,7 @@ func (st *requestState) load() (User, error) {
 		}
 	}
 	if user == nil && m.cfg.RequestLoader != nil {
-		if user, err = m.cfg.RequestLoader(c); err != nil {
+		if user, err = m.requestUser(c); err != nil {
 			return nil, err
 		}
 		if user != nil && m.cfg.Hooks.LoadedFromRequest != nil {
@@ -125,7 +125,7 @@ func (st *requestState) loadFromSession(h sessionHandle, rec loginRecord, now ti
 	if m.cfg.UserLoader == nil {
 		return nil, false, nil
 	}
-	user, err = m.cfg.UserLoader(ctx, rec.UserID)
+	user, err = m.loadUser(ctx, rec.UserID)
 	if err != nil {
 		return nil, false, err
 	}

@@ -82,15 +82,20 @@ type Config struct {
 	SessionCookie SessionCookieConfig
 
 	// UserLoader returns the user with the given ID. "Not found" is (nil, nil)
-	// and makes the request anonymous; a non-nil error means a system failure
-	// and goes to ErrorHandler, never to the anonymous path. Required unless
+	// and makes the request anonymous; a nil pointer (or nil map, slice or
+	// func) inside the User interface counts as nil, so
+	// `return db.FindUser(ctx, id)` with FindUser returning (*User)(nil), nil
+	// is "not found" too. A non-nil error means a system failure and goes to
+	// ErrorHandler, never to the anonymous path. Required unless
 	// RequestLoader is set.
 	UserLoader func(ctx context.Context, id string) (User, error)
 
 	// RequestLoader authenticates a request that has no session login, e.g.
 	// from an API key or an Authorization header. It runs after the session
 	// and the remember cookie. The same (nil, nil) / error contract as
-	// UserLoader applies. Logins it returns are not stored in the session.
+	// UserLoader applies: (nil, nil), or a typed nil such as (*User)(nil), nil
+	// for a wrong or unknown API key, leaves the request anonymous (a guard
+	// answers 401). Logins it returns are not stored in the session.
 	RequestLoader func(c *gin.Context) (User, error)
 
 	// RememberStore keeps a server-side record of every login (a "device"):
@@ -376,7 +381,7 @@ func New(cfg Config) (*Manager, error) {
 		m.cfg.AnonymousUser = func() User { return AnonymousUser{} }
 	}
 	m.anonymous = m.cfg.AnonymousUser()
-	if m.anonymous == nil {
+	if isNilUser(m.anonymous) {
 		return nil, errors.New("ginlogin: Config.AnonymousUser returned nil: return a User whose IsAnonymous is true")
 	}
 	exempt := m.cfg.ExemptMethods

@@ -195,7 +195,7 @@ func (st *requestState) loadFromRemember(h sessionHandle, value string, now time
 	if m.cfg.UserLoader == nil {
 		return nil, nil
 	}
-	user, err := m.cfg.UserLoader(ctx, r.userID)
+	user, err := m.loadUser(ctx, r.userID)
 	if err != nil {
 		return nil, err
 	}

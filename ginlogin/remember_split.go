@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -74,7 +73,7 @@ func storeErr(op string, err error) error {
 	if err == nil || errors.Is(err, ErrDeviceNotFound) || errors.Is(err, ErrRotationConflict) {
 		return err
 	}
-	return fmt.Errorf("ginlogin: remember store %s: %w", op, err)
+	return wrapOnce("remember store "+op, err)
 }
 
 func (t *splitTokens) startLogin(ctx context.Context, l newLogin) (string, string, error) {

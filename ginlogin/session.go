@@ -39,7 +39,7 @@ type sessionHandle struct {
 // session returns the request's session. A cookie that does not decode
 // (tampered, expired, signed with an unknown key) gives an empty session; any
 // other failure of the store is returned, wrapped with ErrStoreUnavailable when
-// it looks like an outage.
+// it is an outage (see IsUnavailable) and as an internal error otherwise.
 func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	v, ok := c.Get(sessions.DefaultKey)
 	if !ok {
@@ -72,10 +72,8 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 		var decodeErr securecookie.Error
 		if errors.As(err, &decodeErr) && decodeErr.IsDecode() || m.sessionCookieTooLong(c) {
 			err = nil
-		} else if IsUnavailable(err) {
-			return sessionHandle{}, fmt.Errorf("%w: session store: %w", ErrStoreUnavailable, err)
 		} else {
-			return sessionHandle{}, fmt.Errorf("ginlogin: session store: %w", err)
+			return sessionHandle{}, wrapOnce("session store", err)
 		}
 	}
 	if gs == nil {
@@ -83,7 +81,9 @@ func (m *Manager) session(c *gin.Context) (sessionHandle, error) {
 	}
 	// Whatever reads the session (the user, flashes, next) makes the
 	// response depend on the cookie.
-	markUserDependent(c)
+	if st, err := stateOf(c); err == nil {
+		st.markUserDependent()
+	}
 	return sessionHandle{s: s, gs: gs}, nil
 }
 
@@ -131,7 +131,7 @@ func (m *Manager) renew(c *gin.Context, h sessionHandle, keep func(key any) bool
 		err := h.gs.Store().Save(c.Request, discardWriter{}, h.gs)
 		h.gs.Options = &opts
 		if err != nil {
-			return fmt.Errorf("%w: deleting the old session: %w", ErrStoreUnavailable, err)
+			return wrapOnce("deleting the old session", err)
 		}
 		h.gs.ID = ""
 	}
@@ -173,10 +173,7 @@ func (m *Manager) save(c *gin.Context, h sessionHandle) error {
 		err = h.s.Save()
 	}
 	if err != nil {
-		if IsUnavailable(err) {
-			return fmt.Errorf("%w: saving the session: %w", ErrStoreUnavailable, err)
-		}
-		return fmt.Errorf("ginlogin: saving the session: %w", err)
+		return wrapOnce("saving the session", err)
 	}
 	if hadCookie {
 		keepLastSetCookie(c.Writer.Header(), name)
@@ -249,10 +246,9 @@ func sessionLifetime(absolute time.Duration) time.Duration {
 	return absolute
 }
 
-var cookieStoreType = reflect.TypeOf((*gsessions.CookieStore)(nil))
-
 // isCookieStore reports whether store keeps the whole session in the cookie.
 func isCookieStore(store sessions.Store) bool {
+	cookieStoreType := reflect.TypeFor[*gsessions.CookieStore]()
 	v := reflect.ValueOf(store)
 	if v.Type() == cookieStoreType {
 		return true

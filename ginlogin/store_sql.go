@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,8 +29,12 @@ const DefaultDeviceTable = "ginlogin_devices"
 
 // SQLStore is a RememberStore in a SQLite or PostgreSQL database, through
 // database/sql. Times are stored as Unix microseconds, hashes as bytes. All
-// instances of a site that share the database share their devices. Database
-// errors are wrapped with ErrStoreUnavailable, so an outage gives a 503.
+// instances of a site that share the database share their devices. Errors
+// say which operation failed; failures to reach the database (refused or
+// broken connections, timeouts, a closed *sql.DB, see IsUnavailable) wrap
+// ErrStoreUnavailable and give a 503, while any other database error (a
+// constraint violation, a missing table) is an internal error and gives a
+// 500.
 type SQLStore struct {
 	db      *sql.DB
 	dialect Dialect
@@ -51,7 +54,20 @@ type sqlQueries struct {
 	insert, get, swap, touch, touchExpires, del, delUser, list, delExpired string
 }
 
-var tableNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// validTableName reports whether name is 1 to 63 letters, digits and
+// underscores, not starting with a digit: safe to put in a statement.
+func validTableName(name string) bool {
+	if len(name) == 0 || len(name) > 63 || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		if !(b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // NewSQLStore returns a store using table (DefaultDeviceTable when empty) in
 // db. Call Migrate once at start-up to create the table.
@@ -65,7 +81,7 @@ func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
 	if table == "" {
 		table = DefaultDeviceTable
 	}
-	if !tableNamePattern.MatchString(table) {
+	if !validTableName(table) {
 		return nil, fmt.Errorf("ginlogin: NewSQLStore: table name %q must be letters, digits and underscores", table)
 	}
 	s := &SQLStore{db: db, dialect: dialect, table: table, stmts: map[string]*sql.Stmt{}}
@@ -134,12 +150,12 @@ func (s *SQLStore) blobType() string {
 func (s *SQLStore) Migrate(ctx context.Context) error {
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("ginlogin: creating the device table: %w", err)
+			return sqlError("creating the device table", err)
 		}
 	}
 	have, err := s.columns(ctx)
 	if err != nil {
-		return fmt.Errorf("ginlogin: reading the device table's columns: %w", err)
+		return sqlError("reading the device table's columns", err)
 	}
 	for _, stmt := range s.Upgrade() {
 		col := strings.Fields(stmt)[5] // ALTER TABLE t ADD COLUMN <col> ...
@@ -147,7 +163,7 @@ func (s *SQLStore) Migrate(ctx context.Context) error {
 			continue
 		}
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("ginlogin: upgrading the device table: %w", err)
+			return sqlError("upgrading the device table", err)
 		}
 	}
 	return nil
@@ -249,9 +265,8 @@ func (s *SQLStore) rebind(q string) string {
 	return b.String()
 }
 
-func unavailable(op string, err error) error {
-	return fmt.Errorf("ginlogin: sql store %s: %w: %w", op, ErrStoreUnavailable, err)
-}
+// sqlError wraps a database error once, as an outage only when it is one.
+func sqlError(op string, err error) error { return wrapOnce("sql store "+op, err) }
 
 func micros(t time.Time) int64 {
 	if t.IsZero() {
@@ -283,7 +298,7 @@ func (s *SQLStore) CreateDevice(ctx context.Context, d Device) error {
 	_, err = s.exec(ctx, s.q.insert, d.Selector, d.UserID, nullable(d.ValidatorHash), boolInt(d.ValidatorConfirmed),
 		nullable(d.PrevValidatorHash), nullable(retired), micros(d.RotatedAt), nullable(d.StampMAC), d.Label, micros(d.CreatedAt), micros(d.LastUsedAt), micros(d.ExpiresAt))
 	if err != nil {
-		return unavailable("create", err)
+		return sqlError("create", err)
 	}
 	return nil
 }
@@ -314,7 +329,7 @@ func (s *SQLStore) Device(ctx context.Context, selector string) (Device, error) 
 		return Device{}, ErrDeviceNotFound
 	}
 	if err != nil {
-		return Device{}, unavailable("lookup", err)
+		return Device{}, sqlError("lookup", err)
 	}
 	return d, nil
 }
@@ -330,11 +345,11 @@ func (s *SQLStore) SwapValidators(ctx context.Context, selector string, old, nex
 		nullable(next.PrevValidatorHash), nullable(retired), micros(next.RotatedAt), micros(at),
 		selector, old.ValidatorHash, boolInt(old.ValidatorConfirmed))
 	if err != nil {
-		return unavailable("swap validators", err)
+		return sqlError("swap validators", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return unavailable("swap validators", err)
+		return sqlError("swap validators", err)
 	}
 	if n == 1 {
 		return nil
@@ -388,7 +403,7 @@ func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, e
 		_, err = s.exec(ctx, s.q.touchExpires, micros(lastUsed), micros(expires), selector)
 	}
 	if err != nil {
-		return unavailable("touch", err)
+		return sqlError("touch", err)
 	}
 	return nil
 }
@@ -396,7 +411,7 @@ func (s *SQLStore) TouchDevice(ctx context.Context, selector string, lastUsed, e
 // DeleteDevice implements RememberStore.
 func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
 	if _, err := s.exec(ctx, s.q.del, selector); err != nil {
-		return unavailable("delete", err)
+		return sqlError("delete", err)
 	}
 	return nil
 }
@@ -404,7 +419,7 @@ func (s *SQLStore) DeleteDevice(ctx context.Context, selector string) error {
 // DeleteUserDevices implements RememberStore.
 func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
 	if _, err := s.exec(ctx, s.q.delUser, userID); err != nil {
-		return unavailable("delete user devices", err)
+		return sqlError("delete user devices", err)
 	}
 	return nil
 }
@@ -413,23 +428,23 @@ func (s *SQLStore) DeleteUserDevices(ctx context.Context, userID string) error {
 func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
 	st, err := s.stmt(ctx, s.q.list)
 	if err != nil {
-		return nil, unavailable("list", err)
+		return nil, sqlError("list", err)
 	}
 	rows, err := st.QueryContext(ctx, userID)
 	if err != nil {
-		return nil, unavailable("list", err)
+		return nil, sqlError("list", err)
 	}
 	defer rows.Close()
 	var out []Device
 	for rows.Next() {
 		d, err := scanDevice(rows)
 		if err != nil {
-			return nil, unavailable("list", err)
+			return nil, sqlError("list", err)
 		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("list", err)
+		return nil, sqlError("list", err)
 	}
 	return out, nil
 }
@@ -439,7 +454,7 @@ func (s *SQLStore) UserDevices(ctx context.Context, userID string) ([]Device, er
 func (s *SQLStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	res, err := s.exec(ctx, s.q.delExpired, micros(now))
 	if err != nil {
-		return 0, unavailable("delete expired", err)
+		return 0, sqlError("delete expired", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

@@ -200,8 +200,11 @@ func abortJSON(c *gin.Context, status int, code, msg string) {
 
 // Fail answers a request whose user could not be determined, or whose
 // login helper failed, with Config.ErrorHandler: by default 503 when
-// IsUnavailable(err), 500 otherwise, as JSON for API requests. It logs one
-// line (without cookie values or secrets) and pushes err with c.Error.
+// IsUnavailable(err) (a store could not be reached), 500 otherwise (a bug
+// or bad data, such as a constraint violation), as JSON for API requests.
+// It logs one error line, "ginlogin: store unavailable" or "ginlogin:
+// internal error" (without cookie values or secrets), and pushes err with
+// c.Error.
 //
 // When the client has gone away (the request's context was canceled), the
 // failure is only the cancellation: it is logged at debug level and the
@@ -222,7 +225,11 @@ func Fail(c *gin.Context, err error) {
 		status = http.StatusServiceUnavailable
 	}
 	if m != nil {
-		m.cfg.Logger.Error("ginlogin: request failed", "status", status, "method", c.Request.Method, "path", c.FullPath(), "err", err)
+		msg := "ginlogin: internal error"
+		if status == http.StatusServiceUnavailable {
+			msg = "ginlogin: store unavailable"
+		}
+		m.cfg.Logger.Error(msg, "status", status, "method", c.Request.Method, "path", c.FullPath(), "err", err)
 		if m.cfg.ErrorHandler != nil {
 			m.cfg.ErrorHandler(c, err)
 			c.Abort()

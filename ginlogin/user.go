@@ -1,5 +1,12 @@
 package ginlogin
 
+import (
+	"context"
+	"reflect"
+
+	"github.com/gin-gonic/gin"
+)
+
 // User is what the library needs to know about an account. Return values
 // must be cheap: the guards call them on every protected request.
 //
@@ -68,16 +75,52 @@ func (AnonymousUser) IsAuthenticated() bool { return false }
 func (AnonymousUser) IsAnonymous() bool { return true }
 
 // IsLoggedIn reports whether u is a real, active, authenticated user: the
-// check every guard makes. It is false for nil.
+// check every guard makes. It is false for nil, including a nil pointer in
+// the User interface.
 func IsLoggedIn(u User) bool {
-	return u != nil && !u.IsAnonymous() && u.IsAuthenticated() && u.IsActive()
+	return !isNilUser(u) && !u.IsAnonymous() && u.IsAuthenticated() && u.IsActive()
 }
 
 // SameUser reports whether a and b are the same non-anonymous account,
-// comparing IDs (Flask-Login's UserMixin equality).
+// comparing IDs (Flask-Login's UserMixin equality). It is false when
+// either is nil.
 func SameUser(a, b User) bool {
-	if a == nil || b == nil || a.IsAnonymous() || b.IsAnonymous() {
+	if isNilUser(a) || isNilUser(b) || a.IsAnonymous() || b.IsAnonymous() {
 		return false
 	}
 	return a.ID() == b.ID()
+}
+
+// isNilUser reports whether u is nil or holds a nil pointer, map, slice,
+// channel or function: what `return db.FindUser(ctx, id)` passes on for an
+// unknown user when FindUser returns (*User)(nil), nil. Every user that
+// comes from a loader or a caller goes through it, so such a value means
+// "not found" and never has its methods called.
+func isNilUser(u User) bool {
+	if u == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(u); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
+}
+
+// loadUser calls Config.UserLoader, turning a typed nil into (nil, nil).
+func (m *Manager) loadUser(ctx context.Context, id string) (User, error) {
+	u, err := m.cfg.UserLoader(ctx, id)
+	if err != nil || isNilUser(u) {
+		return nil, err
+	}
+	return u, nil
+}
+
+// requestUser calls Config.RequestLoader, turning a typed nil into (nil, nil).
+func (m *Manager) requestUser(c *gin.Context) (User, error) {
+	u, err := m.cfg.RequestLoader(c)
+	if err != nil || isNilUser(u) {
+		return nil, err
+	}
+	return u, nil
 }

@@ -123,7 +123,7 @@ func (d *Database) migrate(ctx context.Context) error {
 	stmts := append(append([]string(nil), schema...), devices.Schema()...)
 	tx, err := d.DB.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("app: opening %s: %w: %w", d.Name, ginlogin.ErrStoreUnavailable, err)
+		return storeError("opening "+d.Name, err)
 	}
 	defer tx.Rollback()
 	if d.Dialect == ginlogin.Postgres {
@@ -160,11 +160,17 @@ func (d *Database) q(query string) string {
 	return b.String()
 }
 
-// unavailable marks a database failure as an outage, so the site answers
-// 503 (ginlogin.IsUnavailable) and recovers once the database is back, as
-// ginlogin's own SQLStore does.
-func unavailable(op string, err error) error {
-	return fmt.Errorf("app: %s: %w: %w", op, ginlogin.ErrStoreUnavailable, err)
+// storeError says which operation failed, and marks a failure to reach the
+// database or the session store as an outage (ginlogin.IsUnavailable:
+// refused or broken connections, timeouts, a closed pool), so the site
+// answers 503 and recovers once the store is back, as ginlogin's own
+// SQLStore does. Any other error (a constraint, a missing column) is a bug
+// or bad data and answers 500.
+func storeError(op string, err error) error {
+	if ginlogin.IsUnavailable(err) {
+		return fmt.Errorf("app: %s: %w: %w", op, ginlogin.ErrStoreUnavailable, err)
+	}
+	return fmt.Errorf("app: %s: %w", op, err)
 }
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure.

@@ -88,7 +88,7 @@ func (a *App) base(c *gin.Context, forms bool) (*page, error) {
 	p.Flashes = ginlogin.Flashes(c) // saves the session when there were any
 	if created && len(p.Flashes) == 0 {
 		if err := session(c).Save(); err != nil {
-			return nil, fmt.Errorf("%w: saving the session: %w", ginlogin.ErrStoreUnavailable, err)
+			return nil, storeError("saving the session", err)
 		}
 	}
 	return p, nil

@@ -55,7 +55,7 @@ func (s *TokenStore) Create(ctx context.Context, userID string, now time.Time) (
 	_, err = s.db.DB.ExecContext(ctx, s.db.q("INSERT INTO api_tokens (id, user_id, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, 0)"),
 		id, userID, hashAPIToken(token), now.UnixMicro())
 	if err != nil {
-		return "", APIToken{}, unavailable("creating an API token", err)
+		return "", APIToken{}, storeError("creating an API token", err)
 	}
 	return token, APIToken{ID: id, UserID: userID, CreatedAt: time.UnixMicro(now.UnixMicro())}, nil
 }
@@ -83,12 +83,12 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 		return "", nil
 	}
 	if err != nil {
-		return "", unavailable("looking up an API token", err)
+		return "", storeError("looking up an API token", err)
 	}
 	if now.Sub(time.UnixMicro(lastUsed)) >= tokenUseInterval {
 		// The condition makes concurrent requests of one token write once.
 		if _, err := s.db.DB.ExecContext(ctx, s.db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at = ?"), now.UnixMicro(), id, lastUsed); err != nil {
-			return "", unavailable("recording an API token's use", err)
+			return "", storeError("recording an API token's use", err)
 		}
 	}
 	return userID, nil
@@ -99,7 +99,7 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error) {
 	rows, err := s.db.DB.QueryContext(ctx, s.db.q("SELECT id, user_id, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id"), userID)
 	if err != nil {
-		return nil, unavailable("listing API tokens", err)
+		return nil, storeError("listing API tokens", err)
 	}
 	defer rows.Close()
 	var out []APIToken
@@ -107,7 +107,7 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 		var t APIToken
 		var created, used int64
 		if err := rows.Scan(&t.ID, &t.UserID, &created, &used); err != nil {
-			return nil, unavailable("listing API tokens", err)
+			return nil, storeError("listing API tokens", err)
 		}
 		t.CreatedAt = time.UnixMicro(created)
 		if used != 0 {
@@ -116,7 +116,7 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("listing API tokens", err)
+		return nil, storeError("listing API tokens", err)
 	}
 	return out, nil
 }
@@ -125,11 +125,11 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error) {
 	res, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE id = ? AND user_id = ?"), id, userID)
 	if err != nil {
-		return false, unavailable("revoking an API token", err)
+		return false, storeError("revoking an API token", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, unavailable("revoking an API token", err)
+		return false, storeError("revoking an API token", err)
 	}
 	return n > 0, nil
 }
@@ -139,7 +139,7 @@ func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error
 // see it.
 func (s *TokenStore) RevokeAll(ctx context.Context, userID string) error {
 	if _, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE user_id = ?"), userID); err != nil {
-		return unavailable("revoking API tokens", err)
+		return storeError("revoking API tokens", err)
 	}
 	return nil
 }

@@ -70,15 +70,15 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 }
 
 // ByID returns the user with the id, or (nil, nil) when there is none: the
-// contract of ginlogin's UserLoader. Database failures wrap
-// ginlogin.ErrStoreUnavailable.
+// contract of ginlogin's UserLoader. Failures to reach the database wrap
+// ginlogin.ErrStoreUnavailable (see storeError).
 func (s *UserStore) ByID(ctx context.Context, id string) (*User, error) {
 	u, err := scanUser(s.db.DB.QueryRowContext(ctx, s.db.q("SELECT "+userColumns+" FROM users WHERE id = ?"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, unavailable("loading a user", err)
+		return nil, storeError("loading a user", err)
 	}
 	return u, nil
 }
@@ -90,7 +90,7 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (*User, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, unavailable("looking up an email", err)
+		return nil, storeError("looking up an email", err)
 	}
 	return u, nil
 }
@@ -118,7 +118,7 @@ func (s *UserStore) Create(ctx context.Context, email, name, passwordHash string
 		return nil, ErrEmailTaken
 	}
 	if err != nil {
-		return nil, unavailable("creating a user", err)
+		return nil, storeError("creating a user", err)
 	}
 	return u, nil
 }
@@ -153,19 +153,19 @@ func (s *UserStore) Delete(ctx context.Context, id string) error {
 func (s *UserStore) List(ctx context.Context) ([]*User, error) {
 	rows, err := s.db.DB.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY created_at, email_key")
 	if err != nil {
-		return nil, unavailable("listing users", err)
+		return nil, storeError("listing users", err)
 	}
 	defer rows.Close()
 	var out []*User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			return nil, unavailable("listing users", err)
+			return nil, storeError("listing users", err)
 		}
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("listing users", err)
+		return nil, storeError("listing users", err)
 	}
 	return out, nil
 }
@@ -174,14 +174,14 @@ func (s *UserStore) List(ctx context.Context) ([]*User, error) {
 func (s *UserStore) Count(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM users").Scan(&n); err != nil {
-		return 0, unavailable("counting users", err)
+		return 0, storeError("counting users", err)
 	}
 	return n, nil
 }
 
 func (s *UserStore) exec(ctx context.Context, op, query string, args ...any) error {
 	if _, err := s.db.DB.ExecContext(ctx, s.db.q(query), args...); err != nil {
-		return unavailable(op, err)
+		return storeError(op, err)
 	}
 	return nil
 }

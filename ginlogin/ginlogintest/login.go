@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -42,9 +43,15 @@ func Force() Option {
 // handler (a session is created in mgr's store, a device in its
 // RememberStore, and Hooks.LoggedIn runs), for a client with the given peer
 // address ("192.0.2.1:1234") and User-Agent, and returns the cookies to send.
-// Session protection then accepts requests from that client.
+// Session protection then accepts requests from that client. It fails the
+// test (t.Fatalf) when user is nil, including a nil pointer such as a
+// lookup's (*User)(nil), or when the login fails.
 func Cookies(t testing.TB, mgr *ginlogin.Manager, user ginlogin.User, remoteAddr, userAgent string, opts ...Option) []*http.Cookie {
 	t.Helper()
+	if isNil(user) {
+		t.Fatalf("ginlogintest: Cookies needs a user, got %#v: did the user lookup find nobody?", user)
+		return nil
+	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -69,6 +76,19 @@ func Cookies(t testing.TB, mgr *ginlogin.Manager, user ginlogin.User, remoteAddr
 		t.Fatalf("ginlogintest: logging in user %q set no cookie", user.ID())
 	}
 	return cookies
+}
+
+// isNil reports whether u is nil or a nil pointer (map, slice, func) inside
+// the interface, which ginlogin treats as "no user".
+func isNil(u ginlogin.User) bool {
+	if u == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(u); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
 }
 
 // LoginRequest makes req logged in as user: it adds the cookies of a login

@@ -1,6 +1,7 @@
 package ginlogintest_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -77,4 +78,26 @@ func TestLoginClient(t *testing.T) {
 	require.NoError(t, err)
 	anon.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, anon.StatusCode)
+}
+
+// fatalRecorder is a testing.TB that records Fatalf instead of stopping.
+type fatalRecorder struct {
+	testing.TB
+	fatal string
+}
+
+func (r *fatalRecorder) Helper() {}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+// Issue 8, item 3: a user lookup that found nobody, passed on as a nil
+// *User, fails the test with a message instead of panicking.
+func TestCookiesRefusesTypedNilUser(t *testing.T) {
+	mgr, _, _ := newApp(t, ginlogin.ProtectionBasic)
+	var nobody *ginlogintest.User
+	rec := &fatalRecorder{TB: t}
+	assert.NotPanics(t, func() {
+		assert.Nil(t, ginlogintest.Cookies(rec, mgr, nobody, "192.0.2.1:1234", "test"))
+	})
+	assert.Contains(t, rec.fatal, "needs a user")
 }

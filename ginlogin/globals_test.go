@@ -1,0 +1,78 @@
+package ginlogin
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// valueVars are the package-level variables of the library that are not
+// sentinel errors: each holds a plain value (no slice, map, pointer or
+// function), so nothing can change it through a reference, and a copy is
+// all any caller ever sees.
+var valueVars = map[string]string{
+	"selectorLen":  "int",
+	"validatorLen": "int",
+	"confBase":     "time.Time",
+}
+
+// Issue 8, item 4: the library keeps no mutable package-level state. Every
+// package-level var of ginlogin and ginlogintest (test files aside) is a
+// compile-time interface check (`var _ I = ...`), a sentinel error made
+// with errors.New, or one of the plain values above. A new slice, map or
+// pointer variable fails here; put it in the Manager or the request.
+func TestNoMutablePackageLevelState(t *testing.T) {
+	t.Parallel()
+	for _, dir := range []string{".", "ginlogintest"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files)
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.SkipObjectResolution)
+			require.NoError(t, err)
+			for _, decl := range f.Decls {
+				gd, ok := decl.(*ast.GenDecl)
+				if !ok || gd.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range gd.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, id := range vs.Names {
+						var value ast.Expr
+						if i < len(vs.Values) {
+							value = vs.Values[i]
+						}
+						if id.Name == "_" || isSentinelError(id.Name, value) {
+							continue
+						}
+						if _, ok := valueVars[id.Name]; !ok {
+							t.Errorf("%s: package-level var %s is neither a sentinel error nor a known plain value: keep state in the Manager or the request", name, id.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// isSentinelError reports whether name = value is `ErrX = errors.New(...)`.
+func isSentinelError(name string, value ast.Expr) bool {
+	call, ok := value.(*ast.CallExpr)
+	if !ok || !strings.HasPrefix(name, "Err") {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "errors" && sel.Sel.Name == "New"
+}
