@@ -33,9 +33,7 @@ type App struct {
 	redisPool *redis.Pool
 	sessions  string // description of the session store, for the log
 
-	loginPerAddress    *Throttle
-	failuresPerAccount *Throttle
-	registerPerAddress *Throttle
+	throttle *throttles
 
 	handler   http.Handler
 	stop      chan struct{}
@@ -106,10 +104,7 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := cfg.Throttle
-	a.loginPerAddress = NewThrottle(t.LoginPerAddress, t.MaxKeys, cfg.Now)
-	a.failuresPerAccount = NewThrottle(t.FailuresPerAccount, t.MaxKeys, cfg.Now)
-	a.registerPerAddress = NewThrottle(t.RegisterPerAddress, t.MaxKeys, cfg.Now)
+	a.throttle = newThrottles(cfg, a.redisPool) // in Redis when REDIS_URL is set
 	a.handler = a.buildHandler()
 	if cfg.CleanupInterval > 0 {
 		a.wg.Add(1)

@@ -78,8 +78,10 @@ type Config struct {
 	BcryptCost       int
 	AllowWeakHashing bool
 
-	// Throttle sets the login and registration limits. Zero fields take
-	// the defaults of DefaultThrottle.
+	// Throttle sets the password-attempt and registration limits, the
+	// device cookies and the IPv6 prefix of per-address keys
+	// (THROTTLE_IPV6_PREFIX). Zero fields take the defaults of
+	// DefaultThrottle; New refuses values out of range.
 	Throttle ThrottleConfig
 
 	// MaxBodyBytes caps request bodies. Default 64 KiB.
@@ -132,6 +134,18 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, &ConfigError{"COOKIE_SECURE", fmt.Errorf("%q is not true or false", v)}
 		}
 		cfg.CookieInsecure = !secure
+	}
+	if v := strings.TrimSpace(getenv("THROTTLE_IPV6_PREFIX")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			err = checkIPv6Prefix(n)
+		} else {
+			err = fmt.Errorf("%q is not a number: use a prefix length such as 64", v)
+		}
+		if err != nil {
+			return Config{}, &ConfigError{"THROTTLE_IPV6_PREFIX", err}
+		}
+		cfg.Throttle.IPv6Prefix = n
 	}
 	proxies, err := parseTrustedProxies(getenv("TRUSTED_PROXIES"))
 	if err != nil {
@@ -254,7 +268,11 @@ func (cfg Config) withDefaults() (Config, error) {
 	if _, err := parseTrustedProxies(strings.Join(cfg.TrustedProxies, ",")); err != nil {
 		return cfg, fmt.Errorf("app: trusted proxies: %w", err)
 	}
-	cfg.Throttle = cfg.Throttle.withDefaults()
+	throttle, err := cfg.Throttle.withDefaults()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Throttle = throttle
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}

@@ -86,21 +86,26 @@ func (a *App) revokeToken(c *gin.Context) {
 // changePassword needs a fresh login. It checks the current password, sets
 // the new one and calls ginlogin.UpdateAuthStamp: every other session and
 // device of the user is logged out, this one stays logged in. Every API
-// token of the user is revoked too.
+// token of the user is revoked too. The check of the current password is
+// reserved first, as on /reauthenticate.
 func (a *App) changePassword(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
 	current, next, confirm := c.PostForm("current_password"), c.PostForm("new_password"), c.PostForm("confirm_password")
-	key := EmailKey(user.Email)
-	if a.failuresPerAccount.Blocked(key) {
-		c.Header("Retry-After", "60")
+	att, wait, err := a.reservePasswordCheck(c, a.throttle.reauthPerAddress, user.Email)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if att == nil {
+		retryAfter(c, wait)
 		a.showAdmin(c, http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	if checkPasswordInput(current) != nil || !a.passwords.Verify(&user.PasswordHash, current) {
-		a.failuresPerAccount.Fail(key)
-		a.showAdmin(c, http.StatusBadRequest, msgWrongCurrent)
+		a.showAdmin(c, http.StatusBadRequest, msgWrongCurrent) // the reserved attempt stays used
 		return
 	}
+	a.passwordAccepted(c, att)
 	if err := CheckNewPassword(next, confirm); err != nil {
 		a.showAdmin(c, http.StatusBadRequest, err.Error())
 		return

@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/ginlogin"
@@ -40,8 +39,13 @@ func (a *App) register(c *gin.Context) {
 			}
 		})
 	}
-	if !a.registerPerAddress.Allow(c.ClientIP()) {
-		c.Header("Retry-After", strconv.Itoa(int(a.cfg.Throttle.RegisterPerAddress.Every.Seconds())))
+	ok, wait, err := a.throttle.registerPerAddress.Take(c.Request.Context(), a.throttle.address(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !ok {
+		retryAfter(c, wait)
 		again(http.StatusTooManyRequests, msgThrottled)
 		return
 	}
@@ -124,7 +128,9 @@ func (a *App) loginForm(c *gin.Context) {
 
 // login checks the email and password. Unknown emails, wrong passwords and
 // deactivated accounts get the same answer, after the same bcrypt work.
-// Attempts are throttled per client address, and failures per account.
+// The check is reserved first (reservePasswordCheck): per client address,
+// and per account or, with a device cookie, per device; a refused attempt
+// is answered 429 without its password being checked.
 func (a *App) login(c *gin.Context) {
 	email, password := c.PostForm("email"), c.PostForm("password")
 	remember := c.PostForm("remember") == "on"
@@ -137,16 +143,18 @@ func (a *App) login(c *gin.Context) {
 			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
 		})
 	}
-	key := EmailKey(email)
-	if len(key) > MaxEmailBytes {
-		key = key[:MaxEmailBytes]
+	att, wait, err := a.reservePasswordCheck(c, a.throttle.loginPerAddress, email)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	if !a.loginPerAddress.Allow(c.ClientIP()) || a.failuresPerAccount.Blocked(key) {
-		c.Header("Retry-After", "60")
+	if att == nil {
+		retryAfter(c, wait)
 		again(http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	if err := checkPasswordInput(password); err != nil {
+		a.releaseAttempt(c, att)
 		again(http.StatusBadRequest, err.Error())
 		return
 	}
@@ -154,6 +162,7 @@ func (a *App) login(c *gin.Context) {
 	if _, err := CheckEmail(email); err == nil {
 		u, err := a.users.ByEmail(c.Request.Context(), email)
 		if err != nil {
+			a.releaseAttempt(c, att)
 			fail(c, err)
 			return
 		}
@@ -164,11 +173,10 @@ func (a *App) login(c *gin.Context) {
 		hash = &user.PasswordHash
 	}
 	if !a.passwords.Verify(hash, password) {
-		a.failuresPerAccount.Fail(key)
-		again(http.StatusUnauthorized, msgLoginFailed)
+		again(http.StatusUnauthorized, msgLoginFailed) // the reserved attempt stays used
 		return
 	}
-	a.failuresPerAccount.Reset(key)
+	a.passwordAccepted(c, att)
 	a.logIn(c, user, remember, "success", "Welcome back, "+user.Name+".", "/dashboard")
 }
 
@@ -232,7 +240,8 @@ func (a *App) reauthenticateForm(c *gin.Context) {
 }
 
 // reauthenticate checks the password of the logged-in user and makes the
-// login fresh again (ginlogin.ConfirmLogin).
+// login fresh again (ginlogin.ConfirmLogin). The check is reserved first,
+// as on the login form, with the per-address limit of ReauthPerAddress.
 func (a *App) reauthenticate(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
 	again := func(status int, msg string) {
@@ -241,22 +250,27 @@ func (a *App) reauthenticate(c *gin.Context) {
 			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
 		})
 	}
-	key := EmailKey(user.Email)
-	if a.failuresPerAccount.Blocked(key) {
-		c.Header("Retry-After", "60")
+	att, wait, err := a.reservePasswordCheck(c, a.throttle.reauthPerAddress, user.Email)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if att == nil {
+		retryAfter(c, wait)
 		again(http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	password := c.PostForm("password")
 	if err := checkPasswordInput(password); err != nil {
+		a.releaseAttempt(c, att)
 		again(http.StatusBadRequest, err.Error())
 		return
 	}
 	if !a.passwords.Verify(&user.PasswordHash, password) {
-		a.failuresPerAccount.Fail(key)
-		again(http.StatusUnauthorized, msgWrongCurrent)
+		again(http.StatusUnauthorized, msgWrongCurrent) // the reserved attempt stays used
 		return
 	}
+	a.passwordAccepted(c, att)
 	if err := ginlogin.ConfirmLogin(c); err != nil {
 		fail(c, err)
 		return

@@ -1,149 +1,168 @@
 package app
 
 import (
-	"sync"
+	"context"
+	"fmt"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // ThrottleConfig sets how many password attempts are allowed. Each limit is
-// a token bucket: Burst attempts at once, then one more every Every.
+// a token bucket: Burst attempts at once, then one more every Every (see
+// [Limiter] for the exact semantics). With Config.RedisURL set the buckets
+// live in Redis and every instance shares them; otherwise they live in the
+// process.
+//
+// A password check is reserved before the password is looked at: the
+// attempt takes a token from the client address's bucket and from the
+// account's (or, with a device cookie, the device's) bucket, and an attempt
+// that finds a bucket empty is answered 429 without its password being
+// checked. A correct password gives the account's or device's token back,
+// so only failures use up that allowance; address tokens are never given
+// back.
 type ThrottleConfig struct {
 	// LoginPerAddress limits login attempts per client address (the TCP
-	// peer: forwarded headers are not trusted). Default 20, then one every
-	// 3 seconds.
+	// peer unless TRUSTED_PROXIES names the proxy; an IPv6 client is keyed
+	// by its IPv6Prefix network). Default 20, then one every 3 seconds.
 	LoginPerAddress Limit
-	// FailuresPerAccount limits failed password checks per account email,
-	// from any address. Default 5, then one every 20 seconds.
+	// ReauthPerAddress limits password checks of logged-in users (POST
+	// /reauthenticate and the password change) per client address, keyed
+	// like LoginPerAddress. Default 10, then one every 6 seconds.
+	ReauthPerAddress Limit
+	// FailuresPerAccount limits failed password checks per account email
+	// from browsers without a valid device cookie for the account, from any
+	// address, on the login, reauthentication and password change forms
+	// together. Default 5, then one every 20 seconds.
 	FailuresPerAccount Limit
+	// FailuresPerDevice limits failed password checks from one browser
+	// holding a valid device cookie for the account: such attempts use
+	// this allowance instead of the account's, so an attacker who empties
+	// the account's bucket does not lock out its owner. Default 5, then one
+	// every 20 seconds.
+	FailuresPerDevice Limit
 	// RegisterPerAddress limits registrations per client address. Default
 	// 10, then one a minute.
 	RegisterPerAddress Limit
-	// MaxKeys bounds each limiter's memory. Default 10000.
+
+	// DeviceCookieFor is how long a device cookie is valid after the
+	// successful login that issued it (each successful login issues a new
+	// one). Default 180 days.
+	DeviceCookieFor time.Duration
+	// IPv6Prefix is the prefix length by which per-address limits key IPv6
+	// clients (THROTTLE_IPV6_PREFIX): a client usually holds a whole /64,
+	// so rotating the interface ID must not give it fresh buckets. IPv4
+	// clients, and IPv4-mapped IPv6 addresses, are keyed by the full
+	// address. Default 64; values outside 32 to 128 are refused by New.
+	IPv6Prefix int
+	// MaxKeys bounds each in-process limiter's memory (not used with
+	// Redis, whose keys expire by themselves). Default 10000.
 	MaxKeys int
+	// RedisKeyPrefix prefixes the throttle's keys in Redis. Default
+	// Config.RedisKeyPrefix followed by "throttle:", so one prefix keeps an
+	// app's sessions and counters apart from another's.
+	RedisKeyPrefix string
 }
 
-// Limit is one token bucket's shape.
+// Limit is one token bucket's shape: Burst tokens when full, one token back
+// every Every.
 type Limit struct {
 	Burst int
 	Every time.Duration
 }
 
-// DefaultThrottle is the throttling used when Config.Throttle is zero.
+// DefaultThrottle is the throttling used for the zero fields of
+// Config.Throttle.
 var DefaultThrottle = ThrottleConfig{
 	LoginPerAddress:    Limit{Burst: 20, Every: 3 * time.Second},
+	ReauthPerAddress:   Limit{Burst: 10, Every: 6 * time.Second},
 	FailuresPerAccount: Limit{Burst: 5, Every: 20 * time.Second},
+	FailuresPerDevice:  Limit{Burst: 5, Every: 20 * time.Second},
 	RegisterPerAddress: Limit{Burst: 10, Every: time.Minute},
+	DeviceCookieFor:    180 * 24 * time.Hour,
+	IPv6Prefix:         64,
 	MaxKeys:            10000,
 }
 
-func (t ThrottleConfig) withDefaults() ThrottleConfig {
-	fill := func(l *Limit, def Limit) {
-		if l.Burst == 0 {
-			l.Burst = def.Burst
+// withDefaults fills in the zero fields and checks the rest.
+func (t ThrottleConfig) withDefaults() (ThrottleConfig, error) {
+	limits := []struct {
+		name string
+		l    *Limit
+		def  Limit
+	}{
+		{"LoginPerAddress", &t.LoginPerAddress, DefaultThrottle.LoginPerAddress},
+		{"ReauthPerAddress", &t.ReauthPerAddress, DefaultThrottle.ReauthPerAddress},
+		{"FailuresPerAccount", &t.FailuresPerAccount, DefaultThrottle.FailuresPerAccount},
+		{"FailuresPerDevice", &t.FailuresPerDevice, DefaultThrottle.FailuresPerDevice},
+		{"RegisterPerAddress", &t.RegisterPerAddress, DefaultThrottle.RegisterPerAddress},
+	}
+	for _, l := range limits {
+		if l.l.Burst == 0 {
+			l.l.Burst = l.def.Burst
 		}
-		if l.Every == 0 {
-			l.Every = def.Every
+		if l.l.Every == 0 {
+			l.l.Every = l.def.Every
+		}
+		if l.l.Burst < 1 || l.l.Every < time.Millisecond {
+			return t, fmt.Errorf("app: Throttle.%s: burst %d every %s: use a positive burst and an interval of at least 1ms", l.name, l.l.Burst, l.l.Every)
 		}
 	}
-	fill(&t.LoginPerAddress, DefaultThrottle.LoginPerAddress)
-	fill(&t.FailuresPerAccount, DefaultThrottle.FailuresPerAccount)
-	fill(&t.RegisterPerAddress, DefaultThrottle.RegisterPerAddress)
+	if t.DeviceCookieFor == 0 {
+		t.DeviceCookieFor = DefaultThrottle.DeviceCookieFor
+	}
+	if t.DeviceCookieFor < time.Minute {
+		return t, fmt.Errorf("app: Throttle.DeviceCookieFor: %s is shorter than a minute", t.DeviceCookieFor)
+	}
+	if t.IPv6Prefix == 0 {
+		t.IPv6Prefix = DefaultThrottle.IPv6Prefix
+	}
+	if err := checkIPv6Prefix(t.IPv6Prefix); err != nil {
+		return t, &ConfigError{"THROTTLE_IPV6_PREFIX", err}
+	}
 	if t.MaxKeys == 0 {
 		t.MaxKeys = DefaultThrottle.MaxKeys
 	}
-	return t
+	return t, nil
 }
 
-// Throttle is a set of token buckets, one per key (an address or an
-// email), in a bounded map. Buckets that have refilled are dropped first
-// when the map is full, since they remember nothing; if it is still full,
-// the least recently used bucket goes.
-type Throttle struct {
-	limit   Limit
-	maxKeys int
-	now     func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
+// Limiter keeps token buckets of one Limit, one per key (an address, an
+// email, a device). Every bucket starts full with Burst tokens and gains
+// one token every Every, continuously, up to Burst. Take and Give are
+// atomic: concurrent attempts, from one process or from several sharing a
+// Redis, never take more tokens than there are.
+//
+// Both implementations run the same algorithm, the generic cell rate
+// algorithm (GCRA): the bucket is stored as the time at which it will be
+// full again, so one number per key holds it and a full bucket needs no
+// storage at all.
+type Limiter interface {
+	// Take takes one token from key's bucket. When the bucket is empty
+	// it takes nothing and returns ok false with the time until a token is
+	// back. A non-nil error means the store failed; the caller must then
+	// refuse the attempt (fail closed).
+	Take(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+	// Give puts back one token that Take took, never filling the bucket
+	// beyond Burst. A non-nil error means the store failed and the token
+	// is lost, which only errs on the safe side.
+	Give(ctx context.Context, key string) error
 }
 
-type bucket struct {
-	lim      *rate.Limiter
-	lastSeen time.Time
-}
+// gcra is the arithmetic both limiters share. tat is the bucket's
+// "theoretical arrival time": the moment it will be full again (a time not
+// after now means full). All values are in milliseconds.
+type gcra struct{ every, burst int64 }
 
-// NewThrottle returns a throttle with the limit, at most maxKeys buckets
-// and the clock now.
-func NewThrottle(limit Limit, maxKeys int, now func() time.Time) *Throttle {
-	return &Throttle{limit: limit, maxKeys: maxKeys, now: now, buckets: make(map[string]*bucket)}
-}
+func newGCRA(l Limit) gcra { return gcra{every: l.Every.Milliseconds(), burst: int64(l.Burst)} }
 
-// Allow takes one attempt from key's bucket and reports whether there was
-// one.
-func (t *Throttle) Allow(key string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	return t.bucketFor(key, now).lim.AllowN(now, 1)
-}
-
-// Blocked reports whether key's bucket is empty, without taking from it.
-func (t *Throttle) Blocked(key string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b, ok := t.buckets[key]
-	return ok && b.lim.TokensAt(t.now()) < 1
-}
-
-// Fail takes one attempt from key's bucket, if any is left.
-func (t *Throttle) Fail(key string) {
-	t.Allow(key)
-}
-
-// Reset forgets key, e.g. after a successful login.
-func (t *Throttle) Reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.buckets, key)
-}
-
-// Len returns the number of buckets kept.
-func (t *Throttle) Len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.buckets)
-}
-
-func (t *Throttle) bucketFor(key string, now time.Time) *bucket {
-	b, ok := t.buckets[key]
-	if !ok {
-		if len(t.buckets) >= t.maxKeys {
-			t.evict(now)
-		}
-		b = &bucket{lim: rate.NewLimiter(rate.Every(t.limit.Every), t.limit.Burst)}
-		b.lim.SetBurstAt(now, t.limit.Burst) // start full at the injected time
-		t.buckets[key] = b
+// take returns the new tat when a token can be taken at now, or ok false
+// and the wait until one can.
+func (g gcra) take(tat, now int64) (newTAT int64, ok bool, wait int64) {
+	tat = max(tat, now)
+	newTAT = tat + g.every
+	if allowAt := newTAT - g.burst*g.every; allowAt > now {
+		return 0, false, allowAt - now
 	}
-	b.lastSeen = now
-	return b
+	return newTAT, true, 0
 }
 
-// evict drops the full buckets, or the least recently used one if none is.
-func (t *Throttle) evict(now time.Time) {
-	var oldestKey string
-	var oldest time.Time
-	for k, b := range t.buckets {
-		if b.lim.TokensAt(now) >= float64(t.limit.Burst) {
-			delete(t.buckets, k)
-			continue
-		}
-		if oldestKey == "" || b.lastSeen.Before(oldest) {
-			oldestKey, oldest = k, b.lastSeen
-		}
-	}
-	if len(t.buckets) >= t.maxKeys && oldestKey != "" {
-		delete(t.buckets, oldestKey)
-	}
-}
+// give returns the tat after one token is put back at now.
+func (g gcra) give(tat, now int64) int64 { return max(tat-g.every, now) }
