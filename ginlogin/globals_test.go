@@ -63,10 +63,11 @@ func TestNoMutablePackageLevelState(t *testing.T) {
 	}
 }
 
-// isSentinelError reports whether name = value is `ErrX = errors.New(...)`.
+// isSentinelError reports whether name = value is `ErrX = errors.New(...)`
+// (or the unexported `errX`).
 func isSentinelError(name string, value ast.Expr) bool {
 	call, ok := value.(*ast.CallExpr)
-	if !ok || !strings.HasPrefix(name, "Err") {
+	if !ok || !strings.HasPrefix(name, "Err") && !strings.HasPrefix(name, "err") {
 		return false
 	}
 	sel, ok := call.Fun.(*ast.SelectorExpr)

@@ -31,11 +31,13 @@ func closedByPeer(nc net.Conn) bool {
 	if err != nil {
 		return true
 	}
+	// Control, not Read: Read waits for the descriptor's read lock, which
+	// a driver's background reader (pgx has one) may hold for as long as
+	// the connection is idle, and the check would then never return.
 	closed := false
-	err = raw.Read(func(fd uintptr) bool {
+	err = raw.Control(func(fd uintptr) {
 		var buf [1]byte
-		// Go's sockets are non-blocking: with nothing to read, EAGAIN.
-		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK)
+		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		switch {
 		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
 			closed = false
@@ -44,7 +46,6 @@ func closedByPeer(nc net.Conn) bool {
 		default: // n == 0 is the end of the stream; n > 0 a message nobody asked for
 			closed = true
 		}
-		return true
 	})
 	return err != nil || closed
 }
