@@ -2,12 +2,21 @@ package ginlogin
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -323,6 +332,299 @@ func FuzzLoginURL(f *testing.F) {
 		}
 		if got := u.Query()[field]; len(got) != 1 || got[0] != want {
 			t.Fatalf("LoginURL(%q, %q, %q) = %q: %s is %q, want [%q]", loginURL, next, field, out, field, got, want)
+		}
+	})
+}
+
+// acceptRequest returns a gin.Context for a request with the given Accept
+// and X-Requested-With headers ("" leaves a header out).
+func acceptRequest(accept, requestedWith string) *gin.Context {
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	if accept != "" {
+		c.Request.Header.Set("Accept", accept)
+	}
+	if requestedWith != "" {
+		c.Request.Header.Set("X-Requested-With", requestedWith)
+	}
+	return c
+}
+
+// reverseParts reverses the comma-separated elements of an Accept value.
+func reverseParts(accept string) string {
+	parts := strings.Split(accept, ",")
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, ",")
+}
+
+// FuzzAcceptHeader: IsAPIRequest never panics, and its answer is a
+// function of the media ranges only: reordering the elements or changing
+// the case of the value (media types and parameter names are
+// case-insensitive, RFC 9110) does not change it; X-Requested-With:
+// XMLHttpRequest always means an API request; a text/html at full weight
+// added to the value always means a page.
+func FuzzAcceptHeader(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"application/json", ""},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ""},
+		{"application/json;q=0.9, text/html;q=0.8", ""},
+		{"application/json;Q=0", ""},
+		{"application/problem+json", ""},
+		{"text/html;q=0, application/json;q=0.001", ""},
+		{"application/json;q=1.5;q=0.5", ""},
+		{";;,,;q=", "xmlhttprequest"},
+		{"*/*", "XMLHttpRequest"},
+		{"APPLICATION/JSON; CHARSET=UTF-8; q=0.5", "fetch"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, accept, requestedWith string) {
+		if strings.ContainsAny(accept+requestedWith, "\r\n\x00") {
+			return // not a header value
+		}
+		xhr := strings.EqualFold(strings.TrimSpace(requestedWith), "XMLHttpRequest")
+		got := IsAPIRequest(acceptRequest(accept, requestedWith))
+		if xhr && !got {
+			t.Fatalf("X-Requested-With %q is not an API request", requestedWith)
+		}
+		if xhr {
+			return
+		}
+		if again := IsAPIRequest(acceptRequest(reverseParts(accept), "")); again != got {
+			t.Fatalf("Accept %q gives %v, reversed %v", accept, got, again)
+		}
+		if upper := IsAPIRequest(acceptRequest(strings.ToUpper(accept), "")); upper != got {
+			t.Fatalf("Accept %q gives %v, upper-cased %v", accept, got, upper)
+		}
+		if IsAPIRequest(acceptRequest("text/html,"+accept, "")) {
+			t.Fatalf("Accept %q with text/html at full weight is an API request", accept)
+		}
+	})
+}
+
+// fuzzLogin logs a browser of a into user 1 and returns the cookie value
+// named name.
+func fuzzLogin(tb testing.TB, a *testApp, name string) string {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "https://app.example/login/1?remember=1", nil)
+	req.RemoteAddr = "192.0.2.10:4711"
+	a.engine.ServeHTTP(rec, req)
+	require.Equal(tb, 200, rec.Code)
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	tb.Fatalf("the login set no %s cookie", name)
+	return ""
+}
+
+// whoamiWithCookie asks /whoami with a raw Cookie header and returns the
+// status, the answer and the value net/http reads for the cookie name.
+func whoamiWithCookie(t *testing.T, a *testApp, name, value string) (int, whoami, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "https://app.example/whoami", nil)
+	req.RemoteAddr = "192.0.2.10:4711"
+	req.Header.Set("Cookie", name+"="+value)
+	parsed := ""
+	if ck, err := req.Cookie(name); err == nil {
+		parsed = ck.Value
+	}
+	rec := httptest.NewRecorder()
+	a.engine.ServeHTTP(rec, req)
+	var w whoami
+	if rec.Code == 200 {
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &w), rec.Body.String())
+	}
+	return rec.Code, w, parsed
+}
+
+// flipByte returns s with the byte at i (modulo its length) XORed with
+// mask (0 counts as 1), so the result always differs from s.
+func flipByte(s string, i uint16, mask byte) string {
+	if s == "" {
+		return s
+	}
+	if mask == 0 {
+		mask = 1
+	}
+	b := []byte(s)
+	b[int(i)%len(b)] ^= mask
+	return string(b)
+}
+
+// authenticSession reports whether value is a session cookie the
+// library's session keys made (it decodes and its MAC verifies).
+func authenticSession(value string) bool {
+	var values map[any]any
+	codecs := securecookie.CodecsFromPairs(SessionKeyPairs(testSecret)...)
+	return securecookie.DecodeMulti("session", value, &values, codecs...) == nil
+}
+
+// FuzzSessionCookie: whatever a client sends as the session cookie, the
+// request is answered (never a 5xx, never a panic) and is logged in only
+// when the cookie net/http reads is one the session keys made; the issued
+// cookie with any byte changed is anonymous unless it decodes to the very
+// same bytes (base64's unused low bits of the last character).
+func FuzzSessionCookie(f *testing.F) {
+	a := newTestApp(f, nil)
+	valid := fuzzLogin(f, a, "session")
+	f.Add(valid, uint16(0), byte(0))
+	f.Add(valid[:len(valid)-1], uint16(len(valid)/2), byte(0x20))
+	f.Add(`"`+valid+`"`, uint16(7), byte(0x80))
+	f.Add(valid+"; session=x", uint16(1), byte(1))
+	f.Add("", uint16(0), byte(0))
+	f.Add(strings.Repeat("A", 5000), uint16(0), byte(0))
+	f.Add("MTIzNDU2Nzg5MHxZV0pqWkdWbVp3PT18AAAA", uint16(3), byte(4))
+	want, _ := base64.URLEncoding.DecodeString(valid)
+	f.Fuzz(func(t *testing.T, value string, i uint16, mask byte) {
+		for _, v := range []string{value, flipByte(valid, i, mask)} {
+			code, w, parsed := whoamiWithCookie(t, a, "session", v)
+			if code != 200 {
+				t.Fatalf("session cookie %q answered %d", v, code)
+			}
+			if w.LoggedIn && !authenticSession(parsed) {
+				t.Fatalf("session cookie %q (read as %q) logged in", v, parsed)
+			}
+		}
+		flipped := flipByte(valid, i, mask)
+		if _, w, _ := whoamiWithCookie(t, a, "session", flipped); w.LoggedIn {
+			if got, _ := base64.URLEncoding.DecodeString(flipped); !bytes.Equal(got, want) {
+				t.Fatalf("the issued session cookie with byte %d changed (%q) is still logged in", int(i)%len(valid), flipped)
+			}
+		}
+	})
+}
+
+// FuzzRememberCookie: whatever a client sends as the remember cookie,
+// with or without a RememberStore, the request is answered (never a 5xx,
+// never a panic) and restores a login only when the cookie net/http reads
+// is the token the server issued; the issued token with any byte changed
+// is anonymous.
+func FuzzRememberCookie(f *testing.F) {
+	split, _ := randomToken(selectorBytes)
+	val, _ := randomToken(validatorBytes)
+	f.Add(split+"."+val, uint16(0), byte(0), false)
+	f.Add(split+"."+val, uint16(30), byte(0x20), true)
+	f.Add("1.MQ.99999999999..AAAA", uint16(2), byte(1), false)
+	f.Add(strings.Repeat(".", 5000), uint16(9), byte(0x80), true)
+	f.Add("", uint16(0), byte(0), true)
+	f.Fuzz(func(t *testing.T, value string, i uint16, mask byte, stored bool) {
+		a := newTestApp(t, func(c *Config) {
+			if stored {
+				c.RememberStore = NewMemoryStore()
+			}
+		})
+		issued := fuzzLogin(t, a, "remember_token")
+		for _, v := range []string{value, flipByte(issued, i, mask)} {
+			code, w, parsed := whoamiWithCookie(t, a, "remember_token", v)
+			if code != 200 {
+				t.Fatalf("remember cookie %q answered %d", v, code)
+			}
+			if w.LoggedIn && parsed != issued {
+				t.Fatalf("remember cookie %q (read as %q) restored a login", v, parsed)
+			}
+		}
+	})
+}
+
+// FuzzRevokeDevice: RevokeDevice revokes a device only for its exact
+// public ID. Any other value (the raw selector, a changed character, the
+// ID with padding or in another case) is ErrDeviceNotFound, and every
+// device of the user is still there and still works.
+func FuzzRevokeDevice(f *testing.F) {
+	a := newTestApp(f, func(c *Config) { c.RememberStore = NewMemoryStore() })
+	var revokeErr error
+	a.engine.GET("/fuzz-revoke", func(c *gin.Context) {
+		revokeErr = RevokeDevice(c, c.Query("id"))
+		c.String(200, "done")
+	})
+	session := fuzzLogin(f, a, "session")
+	fuzzLogin(f, a, "session") // a second device
+	devs, err := a.mgr.cfg.RememberStore.UserDevices(context.Background(), "1")
+	require.NoError(f, err)
+	require.Len(f, devs, 2)
+	ids := map[string]bool{}
+	for _, d := range devs {
+		ids[d.PublicID()] = true
+		f.Add(d.Selector)
+		f.Add(flipByte(d.PublicID(), 3, 0x20))
+		f.Add(d.PublicID() + "=")
+		f.Add(strings.ToUpper(d.PublicID()))
+		f.Add(" " + d.PublicID())
+	}
+	f.Add("")
+	f.Add(strings.Repeat("A", 4096))
+	f.Fuzz(func(t *testing.T, id string) {
+		if ids[id] {
+			return // the exact ID revokes; tested in TestDevicesAndRevocation
+		}
+		req := httptest.NewRequest(http.MethodGet, "https://app.example/fuzz-revoke?id="+url.QueryEscape(id), nil)
+		req.RemoteAddr = "192.0.2.10:4711"
+		req.Header.Set("Cookie", "session="+session)
+		rec := httptest.NewRecorder()
+		a.engine.ServeHTTP(rec, req)
+		if rec.Code != 200 || !errors.Is(revokeErr, ErrDeviceNotFound) {
+			t.Fatalf("RevokeDevice(%q): status %d, error %v", id, rec.Code, revokeErr)
+		}
+		left, err := a.mgr.cfg.RememberStore.UserDevices(context.Background(), "1")
+		if err != nil || len(left) != 2 {
+			t.Fatalf("RevokeDevice(%q) left %d devices (%v)", id, len(left), err)
+		}
+	})
+}
+
+// deviceLabelNames are every browser and system name deviceLabel uses.
+var deviceLabelNames = []string{
+	"Unknown browser", "Edge", "Opera", "Firefox", "Chromium", "Headless Chrome", "Chrome", "Safari", "curl", "Go HTTP client",
+}
+
+// FuzzDeviceLabel: a device's label is built from fixed names only, so a
+// User-Agent cannot put its own text (markup, control characters, a very
+// long value) into the device list; and truncateUTF8, which cuts labels
+// and flash messages, returns a prefix of at most n bytes, for valid UTF-8
+// the longest one that does not split a character.
+func FuzzDeviceLabel(f *testing.F) {
+	f.Add("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", 10)
+	f.Add("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1 <script>", 3)
+	f.Add("curl/8.5.0", 0)
+	f.Add("ünïcödé 页面 \xff\xfe", 5)
+	f.Add("", -1)
+	f.Fuzz(func(t *testing.T, ua string, n int) {
+		label := deviceLabel(ua)
+		browser, system, _ := strings.Cut(label, " on ")
+		if !slices.Contains(deviceLabelNames, browser) {
+			t.Fatalf("deviceLabel(%q) = %q: unknown browser name", ua, label)
+		}
+		if system != "" && !slices.Contains([]string{"Android", "iOS", "iPadOS", "Windows", "macOS", "ChromeOS", "Linux"}, system) {
+			t.Fatalf("deviceLabel(%q) = %q: unknown system name", ua, label)
+		}
+		if n < 0 || n > 1<<20 {
+			return
+		}
+		cut := truncateUTF8(ua, n)
+		if !strings.HasPrefix(ua, cut) || len(cut) > n && len(ua) > n {
+			t.Fatalf("truncateUTF8(%q, %d) = %q: not a prefix of at most %d bytes", ua, n, cut, n)
+		}
+		if len(ua) <= n {
+			if cut != ua {
+				t.Fatalf("truncateUTF8(%q, %d) = %q: cut a value that fits", ua, n, cut)
+			}
+			return
+		}
+		if !utf8.ValidString(ua) {
+			return // no characters to keep whole
+		}
+		if !utf8.ValidString(cut) || !utf8.RuneStart(ua[len(cut)]) {
+			t.Fatalf("truncateUTF8(%q, %d) = %q: splits a character", ua, n, cut)
+		}
+		for k := len(cut) + 1; k <= n; k++ {
+			if utf8.RuneStart(ua[k]) {
+				t.Fatalf("truncateUTF8(%q, %d) = %q: a longer prefix (%d bytes) would do", ua, n, cut, k)
+			}
 		}
 	})
 }

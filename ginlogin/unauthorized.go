@@ -177,7 +177,10 @@ func parseAcceptPart(part string) (string, float64) {
 	mediaType := strings.ToLower(strings.TrimSpace(fields[0]))
 	q := 1.0
 	for _, f := range fields[1:] {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(f), "q="); ok {
+		// Parameter names are case-insensitive (RFC 9110): "Q=0" is q=0.
+		f = strings.TrimSpace(f)
+		if len(f) >= 2 && (f[0] == 'q' || f[0] == 'Q') && f[1] == '=' {
+			v := f[2:]
 			if val, err := strconv.ParseFloat(v, 64); err == nil && val >= 0 && val <= 1 {
 				q = val
 			}
