@@ -457,10 +457,14 @@ func flipByte(s string, i uint16, mask byte) string {
 }
 
 // authenticSession reports whether value is a session cookie the
-// library's session keys made (it decodes and its MAC verifies).
+// library's session keys made (it decodes and its MAC verifies), read with
+// the serializer NewCookieStore uses.
 func authenticSession(value string) bool {
 	var values map[any]any
 	codecs := securecookie.CodecsFromPairs(SessionKeyPairs(testSecret)...)
+	for _, c := range codecs {
+		c.(*securecookie.SecureCookie).SetSerializer(sessionCodec{}) // as NewCookieStore does
+	}
 	return securecookie.DecodeMulti("session", value, &values, codecs...) == nil
 }
 
