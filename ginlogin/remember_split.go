@@ -201,22 +201,23 @@ func (t *splitTokens) restore(ctx context.Context, value string, now time.Time) 
 	// another request changed it first, so it is read again.
 	for attempt := 0; attempt < 3; attempt++ {
 		var next Device
+		current, previous := hashEqual(presented, d.ValidatorHash), hashEqual(presented, d.PrevValidatorHash)
 		switch {
 		case !d.Remembered():
 			return restored{}, nil
-		case hashEqual(presented, d.ValidatorHash):
+		case current:
 			// The browser got the last response: rotate.
 			next = rotated(d, now)
-		case hashEqual(presented, d.PrevValidatorHash) && now.Sub(d.RotatedAt) <= t.m.cfg.RotationGrace:
+		case previous && now.Sub(d.RotatedAt) <= t.m.cfg.RotationGrace:
 			// A parallel request sent before the new cookie arrived: accept,
 			// and leave the new cookie of the other response alone.
 			r.ok, r.tag = true, tokenTag(presented)
 			return r, nil
-		case hashEqual(presented, d.PrevValidatorHash) && !d.ValidatorConfirmed:
+		case previous && !d.ValidatorConfirmed:
 			// The response that carried the current validator was lost:
 			// issue another one in its place.
 			next = reissued(d, now)
-		case hashEqual(presented, d.PrevValidatorHash) || retiredHash(d, presented):
+		case previous || retiredHash(d, presented):
 			// A superseded validator presented again: two holders.
 			return t.theft(ctx, r)
 		default:
@@ -322,14 +323,7 @@ func cookieTokenTag(value string) string {
 
 // tagMatches reports whether tag names the validator whose hash is h.
 func tagMatches(tag string, h []byte) bool {
-	var raw [tokenTagBytes]byte
-	if len(h) < tokenTagBytes || base64.RawURLEncoding.EncodedLen(tokenTagBytes) != len(tag) {
-		return false
-	}
-	if n, err := base64.RawURLEncoding.Decode(raw[:], []byte(tag)); err != nil || n != tokenTagBytes {
-		return false
-	}
-	return subtle.ConstantTimeCompare(raw[:], h[:tokenTagBytes]) == 1
+	return len(h) >= tokenTagBytes && subtle.ConstantTimeCompare([]byte(tag), []byte(tokenTag(h))) == 1
 }
 
 func (t *splitTokens) forget(ctx context.Context, value string) error {
@@ -345,7 +339,7 @@ func (t *splitTokens) forget(ctx context.Context, value string) error {
 		return storeErr("lookup", err)
 	}
 	h := hashValidator(validator)
-	if subtle.ConstantTimeCompare(h, d.ValidatorHash) != 1 && subtle.ConstantTimeCompare(h, d.PrevValidatorHash) != 1 {
+	if !hashEqual(h, d.ValidatorHash) && !hashEqual(h, d.PrevValidatorHash) {
 		return nil // not this browser's token: leave the device alone
 	}
 	return storeErr("delete", t.store.DeleteDevice(ctx, selector))
