@@ -1,7 +1,7 @@
 # ginlogin: the two commands a new user needs are `make run` and `make test`.
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-FUZZTIME    ?= 5s
+FUZZTIME    ?= 3000x
 COVER_MIN   ?= 90
 BENCHTIME   ?= 300ms
 BENCHCOUNT  ?= 5
