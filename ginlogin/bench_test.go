@@ -43,7 +43,7 @@ type benchUser struct {
 	id, name string
 }
 
-func (u *benchUser) ID() string { return u.id }
+func (u *benchUser) LoginID() string { return u.id }
 
 var benchUsers = map[string]*benchUser{"42": {id: "42", name: "Ada"}}
 
@@ -165,7 +165,8 @@ func BenchmarkAuthenticated(b *testing.B) {
 		r := gin.New()
 		r.Use(ginlogin.Middleware(mgr))
 		r.GET("/me", ginlogin.LoginRequired(), func(c *gin.Context) {
-			writeBenchBody(c, ginlogin.CurrentUser(c).(*benchUser))
+			u, _ := ginlogin.Current[*benchUser](c)
+			writeBenchBody(c, u)
 		})
 		cookies := ginlogintest.Cookies(b, mgr, benchUsers["42"], benchRemoteAddr, benchUserAgent)
 		requireNoSetCookie(b, serveLoop(b, r, newBenchRequest("/me", cookies...), http.StatusOK))
@@ -242,14 +243,15 @@ func restoreEngine(mgr *ginlogin.Manager) *gin.Engine {
 	r := gin.New()
 	r.Use(ginlogin.Middleware(mgr))
 	r.GET("/login", func(c *gin.Context) {
-		if err := ginlogin.LoginUser(c, benchUsers["42"], ginlogin.Remember()); err != nil {
+		if err := ginlogin.Login(c, benchUsers["42"], ginlogin.Remember()); err != nil {
 			ginlogin.Fail(c, err)
 			return
 		}
 		c.Status(http.StatusNoContent)
 	})
 	r.GET("/me", ginlogin.LoginRequired(), func(c *gin.Context) {
-		writeBenchBody(c, ginlogin.CurrentUser(c).(*benchUser))
+		u, _ := ginlogin.Current[*benchUser](c)
+		writeBenchBody(c, u)
 	})
 	return r
 }

@@ -123,10 +123,7 @@ func TestSessionCodecUpgradeKeepsLogins(t *testing.T) {
 	t.Parallel()
 	withFlash := func(a *testApp) *testApp {
 		a.engine.GET("/flash", func(c *gin.Context) {
-			if err := Flash(c, "message", "kept"); err != nil {
-				Fail(c, err)
-				return
-			}
+			Flash(c, "message", "kept")
 			c.Status(http.StatusNoContent)
 		})
 		a.engine.GET("/flashes", func(c *gin.Context) { c.JSON(200, Flashes(c)) })

@@ -21,6 +21,7 @@ type requestState struct {
 	loaded          bool
 	loading         bool
 	remembered      bool // the login was restored from the remember cookie
+	viaRequest      bool // the login came from Config.RequestLoader
 	rememberCleared bool // the remember cookie was revoked during this request
 	pending         []func()
 	headers         [2]string // this response's Cache-Control and Vary values
@@ -47,62 +48,61 @@ func stateOf(c *gin.Context) (*requestState, error) {
 	return st, nil
 }
 
-// CurrentUser returns the request's user, loading it on first use: from the
-// session, then the remember cookie, then Config.RequestLoader. It never
-// returns nil and never panics: without the Middleware, or when loading
-// failed, it returns an AnonymousUser (the failure itself goes to the error
-// handler through the guards, or is returned by LoadUser).
-func CurrentUser(c *gin.Context) User {
-	u, err := LoadUser(c)
-	if err != nil || u == nil {
-		if st, e := stateOf(c); e == nil {
-			return st.m.anonymous
-		}
-		return AnonymousUser{}
-	}
-	return u
-}
-
-// LoadUser is CurrentUser with the error: ErrNoMiddleware, or a store or
-// loader failure (see IsUnavailable). A failed load is not cached: the next
-// call tries again.
-func LoadUser(c *gin.Context) (User, error) {
+// CurrentUser returns the request's logged-in user, loading it on first
+// use: from the session, then the remember cookie, then
+// Config.RequestLoader. It is loaded at most once per request; a failed
+// load is not cached, so a later call tries again.
+//
+// The user is nil when nobody is logged in, including when the user who
+// was logged in is no longer active; err is ErrNoMiddleware without the
+// Middleware, or a store or loader failure (see IsUnavailable), which a
+// handler answers with Fail. A guarded route's handler can ignore err: the
+// guard has loaded the user already, and would have answered a failure.
+func CurrentUser(c *gin.Context) (User, error) {
 	st, err := stateOf(c)
 	if err != nil {
 		return nil, err
 	}
-	return st.currentUser()
+	u, err := st.currentUser()
+	if err != nil || !isLoggedIn(u) {
+		return nil, err
+	}
+	return u, nil
 }
 
-// Current returns the request's user as the application's own type, and
-// whether a user of that type is logged in:
+// Current returns the request's logged-in user as the application's own
+// type, and whether there is one (false also when loading failed; use
+// CurrentUser to tell the two apart):
 //
 //	u, ok := ginlogin.Current[*User](c)
 func Current[T User](c *gin.Context) (T, bool) {
-	u := CurrentUser(c)
+	u, _ := CurrentUser(c)
 	t, ok := u.(T)
-	if !ok || !IsLoggedIn(u) {
+	if !ok {
 		var zero T
 		return zero, false
 	}
 	return t, true
 }
 
-// FromContext returns the user loaded for the request that ctx belongs to.
-// It works with the request's context.Context once the user has been loaded
-// (by a guard or CurrentUser), and with the *gin.Context itself at any time.
-// ok means a user was loaded, possibly the anonymous one or an inactive
-// one: check IsLoggedIn(u) before trusting it.
+// FromContext returns the logged-in user of the request ctx belongs to,
+// for code that has only a context.Context (a repository method, a
+// template function). It works with the request's context once the user
+// has been loaded (by a guard or CurrentUser), and with the *gin.Context
+// itself at any time. ok is false when nobody is logged in.
 func FromContext(ctx context.Context) (User, bool) {
 	if ctx == nil {
 		return nil, false
 	}
 	if c, ok := ctx.(*gin.Context); ok {
-		u, err := LoadUser(c)
-		return u, err == nil && u != nil
+		u, _ := CurrentUser(c)
+		return u, u != nil
 	}
 	u, ok := ctx.Value(userKey{}).(User)
-	return u, ok
+	if !ok || !isLoggedIn(u) {
+		return nil, false
+	}
+	return u, true
 }
 
 // setUser records the loaded user for the rest of the request, on the

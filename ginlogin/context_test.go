@@ -16,7 +16,7 @@ func TestUserDependentHeadersAreNotShared(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.engine.GET("/mutate", func(c *gin.Context) {
-		_ = CurrentUser(c)
+		_, _ = CurrentUser(c)
 		h := c.Writer.Header()
 		h["Cache-Control"][0] = "public, max-age=3600"
 		h["Vary"][0] = "Accept-Encoding"
@@ -50,9 +50,9 @@ func TestUserDependentHeadersKeepVary(t *testing.T) {
 	a := newTestApp(t, nil)
 	a.engine.GET("/vary", func(c *gin.Context) {
 		c.Header("Vary", "Accept-Encoding")
-		_ = CurrentUser(c)
+		_, _ = CurrentUser(c)
 		_ = Flashes(c)
-		_ = CurrentUser(c)
+		_, _ = CurrentUser(c)
 		c.String(200, "ok")
 	})
 	b := a.browser()

@@ -22,7 +22,7 @@ func Devices(c *gin.Context) ([]DeviceInfo, error) {
 	if store == nil {
 		return nil, ErrNoRememberStore
 	}
-	devs, err := store.UserDevices(c.Request.Context(), user.ID())
+	devs, err := store.UserDevices(c.Request.Context(), user.LoginID())
 	if err != nil {
 		return nil, wrapOnce("remember store list", err)
 	}
@@ -69,7 +69,7 @@ func RevokeDevice(c *gin.Context, publicID string) error {
 	if store == nil {
 		return ErrNoRememberStore
 	}
-	devs, err := store.UserDevices(c.Request.Context(), user.ID())
+	devs, err := store.UserDevices(c.Request.Context(), user.LoginID())
 	if err != nil {
 		return wrapOnce("remember store list", err)
 	}
@@ -78,7 +78,7 @@ func RevokeDevice(c *gin.Context, publicID string) error {
 			continue
 		}
 		if d.Selector == l.rec.Device {
-			return LogoutUser(c)
+			return Logout(c)
 		}
 		return wrapOnce("remember store delete", store.DeleteDevice(c.Request.Context(), d.Selector))
 	}

@@ -24,7 +24,7 @@ type Account struct {
 }
 
 // ID implements ginlogin.User.
-func (a *Account) ID() string { return a.Email }
+func (a *Account) LoginID() string { return a.Email }
 
 // AuthStamp binds logins to the password: changing it ends them.
 func (a *Account) AuthStamp() string { return a.PasswordHash }
@@ -69,7 +69,7 @@ func Example() {
 	r.Use(ginlogin.Middleware(mgr))
 	r.POST("/login", func(c *gin.Context) {
 		// A real handler checks the password first.
-		if err := ginlogin.LoginUser(c, accounts["ada@example.com"], ginlogin.Remember()); err != nil {
+		if err := ginlogin.Login(c, accounts["ada@example.com"], ginlogin.Remember()); err != nil {
 			ginlogin.Fail(c, err)
 			return
 		}
@@ -80,7 +80,7 @@ func Example() {
 		c.String(http.StatusOK, "Hello, %s", u.Name)
 	})
 
-	anonymous := send(r, "GET", "/dashboard?tab=1", nil)
+	anonymous := send(r, "GET", "/dashboard?tab=1", nil, "Accept", "text/html") // a browser
 	fmt.Println(anonymous.StatusCode, anonymous.Header.Get("Location"))
 
 	login := send(r, "POST", "/login?next=/dashboard", nil)
@@ -127,16 +127,6 @@ func ExampleSafeNext() {
 	// "javascript:alert(1)"    false
 }
 
-func ExampleLoginURL() {
-	fmt.Println(ginlogin.LoginURL("/login", "/profile?tab=keys", "next"))
-	fmt.Println(ginlogin.LoginURL("/login?lang=de", "/profile", "next"))
-	fmt.Println(ginlogin.LoginURL("https://auth.example.com/login", "https://app.example.com/p?x=1", "next"))
-	// Output:
-	// /login?next=%2Fprofile%3Ftab%3Dkeys
-	// /login?lang=de&next=%2Fprofile
-	// https://auth.example.com/login?next=https%3A%2F%2Fapp.example.com%2Fp%3Fx%3D1
-}
-
 func ExampleLoginRequired_api() {
 	mgr, err := ginlogin.New(ginlogin.Config{
 		SecretKeys:    [][]byte{exampleSecret},
@@ -151,15 +141,20 @@ func ExampleLoginRequired_api() {
 	r := gin.New()
 	r.Use(ginlogin.Middleware(mgr))
 	r.GET("/api/me", ginlogin.LoginRequired(), func(c *gin.Context) {
-		c.JSON(http.StatusOK, gin.H{"id": ginlogin.CurrentUser(c).ID()})
+		u, _ := ginlogin.Current[*Account](c)
+		c.JSON(http.StatusOK, gin.H{"id": u.LoginID()})
 	})
 
-	// An API client asking for JSON gets a 401 instead of a redirect.
-	resp := send(r, "GET", "/api/me", nil, "Accept", "application/json")
+	// curl and fetch() send "Accept: */*": they get a JSON 401, not a
+	// redirect. Only a browser's page navigation is sent to the login page.
+	resp := send(r, "GET", "/api/me", nil, "Accept", "*/*")
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, string(body))
+	resp = send(r, "GET", "/api/me", nil, "Accept", "text/html,*/*;q=0.8")
+	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
 	// Output:
 	// 401 {"error":"unauthorized","message":"Please log in to access this page."}
+	// 302 /login?next=%2Fapi%2Fme
 }
 
 func ExampleRequire() {
@@ -172,11 +167,11 @@ func ExampleRequire() {
 	if err != nil {
 		panic(err)
 	}
-	isAdmin := func(u ginlogin.User) bool { return strings.HasSuffix(u.ID(), "@admin.example") }
+	isAdmin := func(u ginlogin.User) bool { return strings.HasSuffix(u.LoginID(), "@admin.example") }
 	r := gin.New()
 	r.Use(ginlogin.Middleware(mgr))
 	r.GET("/login", func(c *gin.Context) {
-		_ = ginlogin.LoginUser(c, accounts["ada@example.com"])
+		_ = ginlogin.Login(c, accounts["ada@example.com"])
 	})
 	r.GET("/admin", ginlogin.Require(isAdmin), func(c *gin.Context) { c.String(200, "admin") })
 

@@ -1,10 +1,12 @@
 package ginlogin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -468,9 +470,9 @@ func TestTamperedCookiesAreAnonymous(t *testing.T) {
 }
 
 // Guarantee 9: a guard on a route without the Middleware is a set-up
-// mistake: outside release mode it panics with a message naming
-// Middleware; in release mode it answers 500 rather than letting the
-// request through. It changes gin's mode, so it does not run in parallel.
+// mistake: in every gin mode alike it answers 500, logs what to fix and
+// never lets the request through or panics. It changes gin's mode, so it
+// does not run in parallel.
 func TestGuardWithoutMiddleware(t *testing.T) {
 	defer gin.SetMode(gin.Mode())
 	tests := []struct {
@@ -482,30 +484,31 @@ func TestGuardWithoutMiddleware(t *testing.T) {
 		{"Require", Require(func(User) bool { return true })},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			engine := gin.New()
-			engine.GET("/guarded", tt.guard, func(c *gin.Context) { c.String(200, "Access Granted") })
-			engine.GET("/user", func(c *gin.Context) { c.String(200, "%v", CurrentUser(c).IsAnonymous()) })
+		for _, mode := range []string{gin.DebugMode, gin.TestMode, gin.ReleaseMode} {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				gin.SetMode(mode)
+				engine := gin.New()
+				engine.GET("/guarded", tt.guard, func(c *gin.Context) { c.String(200, "Access Granted") })
+				engine.GET("/user", func(c *gin.Context) {
+					u, err := CurrentUser(c)
+					c.String(200, "%v %v", u == nil, errors.Is(err, ErrNoMiddleware))
+				})
+				var logs bytes.Buffer
+				defer slog.SetDefault(slog.Default())
+				slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 
-			gin.SetMode(gin.TestMode)
-			var recovered any
-			func() {
-				defer func() { recovered = recover() }()
-				engine.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/guarded", nil))
-			}()
-			require.NotNil(t, recovered, "a guard without the Middleware panics in test mode")
-			assert.Contains(t, fmt.Sprint(recovered), "Middleware")
+				rec := httptest.NewRecorder()
+				assert.NotPanics(t, func() {
+					engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/guarded", nil))
+				})
+				assert.Equal(t, 500, rec.Code)
+				assert.NotContains(t, rec.Body.String(), "Access Granted")
+				assert.Contains(t, logs.String(), "ginlogin.Middleware(mgr)", "the log says what to fix")
 
-			gin.SetMode(gin.ReleaseMode)
-			rec := httptest.NewRecorder()
-			engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/guarded", nil))
-			assert.Equal(t, 500, rec.Code)
-			assert.NotContains(t, rec.Body.String(), "Access Granted")
-
-			rec = httptest.NewRecorder()
-			engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/user", nil))
-			assert.Equal(t, "true", rec.Body.String(), "CurrentUser never panics: anonymous")
-			gin.SetMode(gin.TestMode)
-		})
+				rec = httptest.NewRecorder()
+				engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/user", nil))
+				assert.Equal(t, "true true", rec.Body.String(), "CurrentUser never panics: nobody, and the reason")
+			})
+		}
 	}
 }

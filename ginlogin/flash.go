@@ -24,7 +24,25 @@ const (
 // wait at a time, so the session cookie stays small; when the session would
 // still be too large for its store (a cookie over 4 KB), the oldest
 // messages are dropped.
-func Flash(c *gin.Context, category, message string) error {
+//
+// It returns nothing to check: a flash is a courtesy, not data. When the
+// session cannot be read or saved (a store outage, no Middleware) the
+// message is lost, the failure is logged at warning level and pushed with
+// c.Error, and the handler goes on; the store failure itself reaches the
+// user through the next guard or helper that needs the session.
+func Flash(c *gin.Context, category, message string) {
+	if err := flash(c, category, message); err != nil {
+		_ = c.Error(err)
+		if m, ok := managerOf(c); ok {
+			m.cfg.Logger.Warn("ginlogin: flash message lost", "err", err, "path", c.FullPath())
+		}
+	}
+}
+
+// flash is Flash with the error, for the library's own redirects, which
+// answer a store failure with Fail instead of redirecting without the
+// message.
+func flash(c *gin.Context, category, message string) error {
 	st, err := stateOf(c)
 	if err != nil {
 		return err
@@ -51,9 +69,8 @@ func Flash(c *gin.Context, category, message string) error {
 }
 
 // Flashes returns and removes the waiting messages, oldest first, and saves
-// the session. Templates get them through the handler:
-//
-//	c.HTML(200, "page.html", gin.H{"flashes": ginlogin.Flashes(c)})
+// the session. Page calls it for templates; call it directly for a JSON
+// answer.
 //
 // It returns nil when there are none or the session cannot be read.
 func Flashes(c *gin.Context) []FlashMessage {

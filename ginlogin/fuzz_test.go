@@ -306,8 +306,8 @@ func FuzzLoginURL(f *testing.F) {
 		f.Add(seed[0], seed[1], seed[2])
 	}
 	f.Fuzz(func(t *testing.T, loginURL, next, field string) {
-		out := LoginURL(loginURL, next, field)
-		_ = MakeNextParam(loginURL, next)
+		out := withNext(loginURL, next, field)
+		_ = nextParam(loginURL, next)
 		l, err := url.Parse(loginURL)
 		if err != nil || l.Scheme != "" || l.Host != "" || next == "" {
 			return
@@ -359,12 +359,11 @@ func reverseParts(accept string) string {
 	return strings.Join(parts, ",")
 }
 
-// FuzzAcceptHeader: IsAPIRequest never panics, and its answer is a
-// function of the media ranges only: reordering the elements or changing
-// the case of the value (media types and parameter names are
-// case-insensitive, RFC 9110) does not change it; X-Requested-With:
-// XMLHttpRequest always means an API request; a text/html at full weight
-// added to the value always means a page.
+// FuzzAcceptHeader: WantsHTML never panics, and its answer is a function
+// of the media ranges only: reordering the elements or changing the case of
+// the value (media types and parameter names are case-insensitive, RFC
+// 9110) does not change it; X-Requested-With: XMLHttpRequest never wants a
+// page; a text/html at full weight added to the value always does.
 func FuzzAcceptHeader(f *testing.F) {
 	for _, seed := range [][2]string{
 		{"application/json", ""},
@@ -385,21 +384,21 @@ func FuzzAcceptHeader(f *testing.F) {
 			return // not a header value
 		}
 		xhr := strings.EqualFold(strings.TrimSpace(requestedWith), "XMLHttpRequest")
-		got := IsAPIRequest(acceptRequest(accept, requestedWith))
-		if xhr && !got {
-			t.Fatalf("X-Requested-With %q is not an API request", requestedWith)
+		got := WantsHTML(acceptRequest(accept, requestedWith))
+		if xhr && got {
+			t.Fatalf("X-Requested-With %q wants a page", requestedWith)
 		}
 		if xhr {
 			return
 		}
-		if again := IsAPIRequest(acceptRequest(reverseParts(accept), "")); again != got {
+		if again := WantsHTML(acceptRequest(reverseParts(accept), "")); again != got {
 			t.Fatalf("Accept %q gives %v, reversed %v", accept, got, again)
 		}
-		if upper := IsAPIRequest(acceptRequest(strings.ToUpper(accept), "")); upper != got {
+		if upper := WantsHTML(acceptRequest(strings.ToUpper(accept), "")); upper != got {
 			t.Fatalf("Accept %q gives %v, upper-cased %v", accept, got, upper)
 		}
-		if IsAPIRequest(acceptRequest("text/html,"+accept, "")) {
-			t.Fatalf("Accept %q with text/html at full weight is an API request", accept)
+		if !WantsHTML(acceptRequest("text/html,"+accept, "")) {
+			t.Fatalf("Accept %q with text/html at full weight does not want a page", accept)
 		}
 	})
 }

@@ -4,402 +4,285 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"log/slog"
+	"net/http"
 
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 )
 
-// LoginOption changes what LoginUser does.
-type LoginOption func(*loginOptions)
+type managerKey struct{}
 
-type loginOptions struct {
-	remember    bool
-	rememberFor time.Duration
-	force       bool
-	fresh       bool
-	label       string
-}
-
-// Remember sets the remember-me cookie, so the login survives the end of the
-// browser session and of the session itself (Flask-Login's remember=True).
-func Remember() LoginOption { return func(o *loginOptions) { o.remember = true } }
-
-// RememberFor is Remember with a duration other than
-// Config.RememberCookie.Duration (Flask-Login's duration=). Zero means the
-// configured duration; LoginUser refuses a negative or sub-second d.
-func RememberFor(d time.Duration) LoginOption {
-	return func(o *loginOptions) { o.remember, o.rememberFor = true, d }
-}
-
-// Force logs in a user even if it is not active (Flask-Login's force=True).
-// The guards still treat an inactive user as not authenticated.
-func Force() LoginOption { return func(o *loginOptions) { o.force = true } }
-
-// NotFresh logs in without marking the login fresh (Flask-Login's
-// fresh=False), e.g. after a login by e-mail link.
-func NotFresh() LoginOption { return func(o *loginOptions) { o.fresh = false } }
-
-// DeviceLabel names the device in the user's device list. Default: a short
-// description derived from the User-Agent.
-func DeviceLabel(label string) LoginOption { return func(o *loginOptions) { o.label = label } }
-
-// LoginUser logs user in: it gives the browser a new session (the old one is
-// deleted; values the application stored survive when the same user or
-// nobody was logged in, and are dropped when another user was), records the
-// login time, freshness and client identifier, binds the session to the
-// user's AuthStamp and, with a RememberStore, to a new device record, sets
-// the remember cookie if asked, saves the session and runs Hooks.LoggedIn.
+// Middleware makes m available to the helpers and guards of every request
+// it runs for, and installs the session for Config.SessionStore the way
+// gin-contrib's sessions.Sessions does, so
 //
-// It returns ErrInactiveUser (changing nothing) for an inactive user unless
-// Force is given, and any error from the session or remember store, in which
-// case the caller should answer with the error (see Fail).
-func LoginUser(c *gin.Context, user User, opts ...LoginOption) error {
-	st, err := stateOf(c)
-	if err != nil {
-		return err
+//	r.Use(ginlogin.Middleware(mgr))
+//
+// is all a router needs; sessions.Default(c) works in handlers as usual. If
+// sessions.Sessions already ran (with the same name and store), its session
+// is used instead. Nothing is loaded here: the user is loaded on the first
+// CurrentUser or guard, at most once per request.
+//
+// Two Managers can share one router, e.g. an admin site with its own users
+// and cookies under a public site:
+//
+//	r.Use(ginlogin.Middleware(public))
+//	admin := r.Group("/admin", ginlogin.Middleware(adminMgr), ginlogin.LoginRequired())
+//
+// The innermost Middleware wins: on the routes below it, the helpers,
+// guards and sessions.Default(c) see its Manager and its session only, and a
+// user loaded by an outer Manager earlier in the request is forgotten
+// (FromContext reports nothing until the inner Manager loads its own). The
+// Managers must use different SessionCookie and RememberCookie names, or
+// the browser would keep one cookie for both; a nested Middleware whose
+// cookie names clash with the outer Manager's refuses every request (a
+// panic outside gin's release mode, a logged 500 in it). Running the same
+// Manager's Middleware twice is harmless: the second one does nothing.
+func Middleware(m *Manager) gin.HandlerFunc {
+	if m == nil {
+		panic("ginlogin: Middleware needs the *Manager returned by ginlogin.New")
 	}
-	if isNilUser(user) || user.IsAnonymous() {
-		return errors.New("ginlogin: LoginUser needs a real user, not nil or anonymous")
+	return func(c *gin.Context) {
+		if _, ok := c.Get(sessions.DefaultKey); !ok {
+			c.Set(sessions.DefaultKey, &requestSession{m: m, req: c.Request, w: c.Writer})
+		} else if outer, ok := managerOf(c); !ok {
+			// sessions.Sessions ran first: use its session.
+			c.Set(managerKey{}, m)
+		} else if outer != m {
+			if err := checkNested(outer, m); err != nil {
+				setupError(c, m, err)
+				return
+			}
+			takeOver(c, m)
+		}
+		c.Next()
 	}
-	o := loginOptions{fresh: true}
+}
+
+// takeOver makes m the request's Manager below a Middleware of another
+// Manager: a session of its own, and no state or user of the outer one.
+func takeOver(c *gin.Context, m *Manager) {
+	c.Set(stateKey{}, nil) // stateOf makes a new state for m
+	if ctx := c.Request.Context(); ctx.Value(userKey{}) != nil {
+		c.Request = c.Request.WithContext(context.WithValue(ctx, userKey{}, nil))
+	}
+	c.Set(sessions.DefaultKey, &requestSession{m: m, req: c.Request, w: c.Writer})
+}
+
+// checkNested refuses an inner Manager whose cookies would be confused with
+// the outer Manager's.
+func checkNested(outer, inner *Manager) error {
+	o, i := outer.cfg, inner.cfg
+	for _, name := range []string{i.SessionCookie.Name, i.RememberCookie.Name} {
+		if name == o.SessionCookie.Name || name == o.RememberCookie.Name {
+			return fmt.Errorf("ginlogin: a nested Middleware's Manager uses the cookie name %q of the Manager of an outer Middleware: give the inner Manager its own Config.SessionCookie.Name and Config.RememberCookie.Name", name)
+		}
+	}
+	return nil
+}
+
+// managerOf returns the Manager of the request's Middleware.
+func managerOf(c *gin.Context) (*Manager, bool) {
+	if v, ok := c.Get(sessions.DefaultKey); ok {
+		if rs, ok := v.(*requestSession); ok {
+			return rs.m, true
+		}
+	}
+	if v, ok := c.Get(managerKey{}); ok {
+		return v.(*Manager), true
+	}
+	return nil, false
+}
+
+// setupError answers a request that hit a wiring mistake (a guard or
+// helper without Middleware, nested Managers with the same cookie names):
+// one error line saying what to fix, the error pushed with c.Error, and a
+// 500. It behaves the same in every gin mode, so a test suite sees what
+// production would.
+//
+// It logs to m's Logger, or the request's Manager's when m is nil, or
+// slog.Default() without either.
+func setupError(c *gin.Context, m *Manager, err error) {
+	msg := err.Error()
+	if errors.Is(err, ErrNoMiddleware) {
+		msg += ": add r.Use(ginlogin.Middleware(mgr)) before the routes that use ginlogin"
+	}
+	_ = c.Error(err)
+	logger := slog.Default()
+	if m == nil {
+		m, _ = managerOf(c)
+	}
+	if m != nil {
+		logger = m.cfg.Logger
+	}
+	logger.Error("ginlogin: set-up error", "err", msg, "method", c.Request.Method, "path", c.FullPath())
+	c.Header("Content-Type", "text/plain; charset=utf-8")
+	c.AbortWithStatus(http.StatusInternalServerError)
+	_, _ = c.Writer.WriteString(http.StatusText(http.StatusInternalServerError) + "\n")
+}
+
+// GuardOption changes one guard. Options are checked when the guard is
+// made, so a mistake (a login URL that is not a path or http(s) URL) panics
+// while the routes are built, at start-up, never on a request.
+type GuardOption func(*guardOptions)
+
+type guardOptions struct {
+	loginURL   string
+	refreshURL string
+	api        bool
+	errs       []error
+}
+
+// WithLoginURL sends this guard's refused page requests to url instead of
+// Config.LoginURL. Used on a route group, it is the group's login page. url
+// is a path ("/admin/login") or an absolute http(s) URL.
+func WithLoginURL(url string) GuardOption {
+	return func(o *guardOptions) {
+		o.loginURL = url
+		o.check("WithLoginURL", url)
+	}
+}
+
+// WithRefreshURL sends this guard's needs-refresh page requests to url
+// instead of Config.RefreshURL.
+func WithRefreshURL(url string) GuardOption {
+	return func(o *guardOptions) {
+		o.refreshURL = url
+		o.check("WithRefreshURL", url)
+	}
+}
+
+// AsAPI makes the guard answer JSON whatever the request's headers, even to
+// a client whose Accept header asks for HTML: a JSON 401 or 403 instead of
+// a redirect or a page. The default already answers JSON to every client
+// that does not ask for a page (see WantsHTML); use AsAPI on API route
+// groups that browsers may also open:
+//
+//	api := r.Group("/api", ginlogin.LoginRequired(ginlogin.AsAPI()))
+//
+// Fail and the error handler then answer JSON on those routes too.
+func AsAPI() GuardOption { return func(o *guardOptions) { o.api = true } }
+
+func (o *guardOptions) check(option, url string) {
+	if url == "" {
+		o.errs = append(o.errs, fmt.Errorf("ginlogin: %s(\"\"): give a path such as \"/login\" or leave the option out", option))
+		return
+	}
+	if err := checkURL(option, url); err != nil {
+		o.errs = append(o.errs, err)
+	}
+}
+
+type guardURLKey struct{}
+type guardRefreshURLKey struct{}
+
+// apiRouteKey marks a request whose guard was made with AsAPI.
+type apiRouteKey struct{}
+
+// LoginRequired lets a request through only if a user is logged in (an
+// active user, from the session, the remember cookie or the request
+// loader). Others are refused with ErrNotAuthenticated (see Deny): a
+// redirect to the login page for a browser's page request, a JSON 401 for
+// everything else. Methods in Config.ExemptMethods (OPTIONS) always pass. A
+// store or loader failure goes to Fail (503 or 500). It panics at once if an
+// option is invalid.
+func LoginRequired(opts ...GuardOption) gin.HandlerFunc {
+	o := guardOpts("LoginRequired", opts)
+	return func(c *gin.Context) {
+		if _, ok := guard(c, o); ok {
+			c.Next()
+		}
+	}
+}
+
+// FreshLoginRequired is LoginRequired that also needs a fresh login (see
+// IsFresh); a logged-in user whose login is not fresh is refused with
+// ErrNeedsRefresh (see Deny).
+func FreshLoginRequired(opts ...GuardOption) gin.HandlerFunc {
+	o := guardOpts("FreshLoginRequired", opts)
+	return func(c *gin.Context) {
+		st, ok := guard(c, o)
+		if !ok {
+			return
+		}
+		if st != nil && !IsFresh(c) {
+			deny(c, st, ErrNeedsRefresh)
+			return
+		}
+		c.Next()
+	}
+}
+
+// Require is LoginRequired that also needs allow(user) to hold, for role and
+// permission checks:
+//
+//	admin := r.Group("/admin", ginlogin.Require(func(u ginlogin.User) bool {
+//		return u.(*User).IsAdmin
+//	}))
+//
+// A logged-in user it refuses gets ErrForbidden (see Deny: 403). It panics
+// at once if allow is nil or an option is invalid.
+func Require(allow func(User) bool, opts ...GuardOption) gin.HandlerFunc {
+	o := guardOpts("Require", opts)
+	if allow == nil {
+		panic("ginlogin: Require(nil): give the predicate that decides who may pass")
+	}
+	return func(c *gin.Context) {
+		st, ok := guard(c, o)
+		if !ok {
+			return
+		}
+		if st != nil && !allow(st.user) {
+			deny(c, st, ErrForbidden)
+			return
+		}
+		c.Next()
+	}
+}
+
+func guardOpts(guard string, opts []GuardOption) guardOptions {
+	var o guardOptions
 	for _, opt := range opts {
+		if opt == nil {
+			panic("ginlogin: " + guard + ": nil GuardOption")
+		}
 		opt(&o)
 	}
-	if o.rememberFor != 0 && o.rememberFor < time.Second {
-		return fmt.Errorf("ginlogin: RememberFor(%v): use a positive duration of at least one second", o.rememberFor)
+	if err := errors.Join(o.errs...); err != nil {
+		panic(guard + ": " + err.Error())
 	}
-	if !o.force && !user.IsActive() {
-		return ErrInactiveUser
-	}
-	id := user.ID()
-	switch {
-	case id == "":
-		return ErrEmptyUserID
-	case len(id) > MaxUserIDLength:
-		return ErrUserIDTooLong
-	}
-	m := st.m
-	h, err := m.session(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request.Context()
-	now := m.now()
-
-	// The browser's previous login, if any, ends here.
-	previous, _ := h.login()
-	if err := m.remember.endDevice(ctx, previous.Device); err != nil {
-		return err
-	}
-	if err := st.revokeRememberCookie(); err != nil {
-		return err
-	}
-	keep := keepNonLogin
-	if previous.UserID != "" && previous.UserID != id {
-		keep = nil // another user's data never carries over
-	}
-	if err := m.renew(c, h, keep); err != nil {
-		return err
-	}
-
-	rememberFor := m.cfg.RememberCookie.Duration
-	if o.rememberFor > 0 {
-		rememberFor = o.rememberFor
-	}
-	label := o.label
-	if label == "" {
-		label = deviceLabel(c.Request.UserAgent())
-	}
-	label = truncateUTF8(label, maxDeviceLabelLength)
-	stamp := m.stampMAC(user)
-	device, cookie, err := m.remember.startLogin(ctx, newLogin{
-		userID: id, stampMAC: stamp, label: label, remember: o.remember,
-		now: now, expires: now.Add(rememberFor),
-	})
-	if err != nil {
-		return err
-	}
-	rec := loginRecord{
-		UserID: id, LoginAt: now.Unix(), SeenAt: now.Unix(), RememberFor: int64(o.rememberFor / time.Second),
-		Identifier: m.identifier(c), Stamp: encodeMAC(stamp), Device: device, Token: cookieTokenTag(cookie),
-	}
-	if o.fresh {
-		rec.FreshAt = now.Unix()
-	}
-	h.setLogin(rec)
-	if err := m.save(c, h); err != nil {
-		return err
-	}
-	if cookie != "" {
-		st.setRememberCookie(cookie, now.Add(rememberFor))
-	}
-	st.remembered = false
-	st.pending = nil
-	st.setUser(user)
-	if m.cfg.Hooks.LoggedIn != nil {
-		m.cfg.Hooks.LoggedIn(c, user)
-	}
-	return nil
+	return o
 }
 
-// LogoutUser ends the login of this browser: the session is deleted from a
-// server-side store and replaced by an empty one, the device record and the
-// remember token are revoked (with a RememberStore, copies of the old
-// session cookie and remember cookie stop working too, on every session
-// store), the remember cookie is deleted with the attributes it was set
-// with, and Hooks.LoggedOut runs with the user that was logged in.
-//
-// Every step is tried even if one fails; the joined error is returned, and
-// the caller should then answer with it (see Fail). Logging out when nobody
-// is logged in is not an error. The new session can take a flash message.
-func LogoutUser(c *gin.Context) error {
+// guard checks for a login. It returns ok=false after answering the request;
+// st is nil for exempt methods, which pass without a user.
+func guard(c *gin.Context, o guardOptions) (*requestState, bool) {
 	st, err := stateOf(c)
 	if err != nil {
-		return err
+		setupError(c, nil, err)
+		return nil, false
 	}
-	m := st.m
-	user, loadErr := st.currentUser()
-	if loadErr != nil || user == nil {
-		user = m.anonymous
+	if o.api {
+		c.Set(apiRouteKey{}, true)
 	}
-	h, err := m.session(c)
-	if err != nil {
-		st.clearRememberCookie()
-		return errors.Join(loadErr, err)
+	if st.m.exempt[c.Request.Method] {
+		return nil, true
 	}
-	rec, _ := h.login()
-	errs := []error{
-		m.remember.endDevice(c.Request.Context(), rec.Device),
-		st.revokeRememberCookie(),
+	if o.loginURL != "" {
+		c.Set(guardURLKey{}, o.loginURL)
 	}
-	if err := m.renew(c, h, nil); err != nil {
-		errs = append(errs, err)
-	} else {
-		errs = append(errs, m.save(c, h))
-	}
-	st.clearRememberCookie()
-	st.remembered = false
-	st.pending = nil
-	st.setUser(m.anonymous)
-	if m.cfg.Hooks.LoggedOut != nil {
-		m.cfg.Hooks.LoggedOut(c, user)
-	}
-	return errors.Join(errs...)
-}
-
-// LogoutEverywhere logs the user out on every device: all their device
-// records and remember tokens are revoked, then this browser is logged out
-// as by LogoutUser. It needs a RememberStore; without one, end the other
-// sessions by changing the user's AuthStamp, then call LogoutUser.
-func LogoutEverywhere(c *gin.Context) error {
-	l, err := loggedIn(c)
-	if err != nil {
-		return err
-	}
-	if err := l.st.m.RevokeAllDevices(c.Request.Context(), l.user.ID()); err != nil {
-		return err
-	}
-	return LogoutUser(c)
-}
-
-// ConfirmLogin marks the current login fresh again after the user entered
-// their password (Flask-Login's confirm_login), gives the browser a new
-// session ID, refreshes the client identifier and runs Hooks.LoginConfirmed.
-// It returns ErrNotAuthenticated when nobody is logged in.
-func ConfirmLogin(c *gin.Context) error {
-	l, err := loggedIn(c)
-	if err != nil {
-		return err
-	}
-	m, h, rec := l.st.m, l.h, l.rec
-	if err := m.renew(c, h, keepAll); err != nil {
-		return err
-	}
-	now := m.now().Unix()
-	rec.FreshAt, rec.SeenAt, rec.Identifier = now, now, m.identifier(c)
-	h.setLogin(rec)
-	if err := m.save(c, h); err != nil {
-		return err
-	}
-	if m.cfg.Hooks.LoginConfirmed != nil {
-		m.cfg.Hooks.LoginConfirmed(c, l.user)
-	}
-	return nil
-}
-
-// UpdateAuthStamp keeps this browser logged in after the user changed their
-// own credentials (Django's update_session_auth_hash). Call it with the
-// updated user once the new AuthStamp is saved: every other session and
-// remember token of the user stops working, while this session is re-bound
-// to the new stamp, gets a new ID and stays fresh. With a RememberStore all
-// other devices are revoked at once and this browser gets a new device (and
-// a new remember token if it had one). The re-issued remember token ends
-// when the one it replaces would have: a login made with RememberFor keeps
-// its own duration rather than getting Config.RememberCookie.Duration, and
-// changing credentials never extends a remember login.
-//
-// The request's user must have been loaded (by a guard or CurrentUser)
-// before the new stamp is saved: loaded afterwards, the session's old stamp
-// no longer matches, the session ends like every other one and
-// UpdateAuthStamp returns ErrNotAuthenticated.
-func UpdateAuthStamp(c *gin.Context, updated User) error {
-	l, err := loggedIn(c)
-	if err != nil {
-		return err
-	}
-	st, user, h, rec := l.st, l.user, l.h, l.rec
-	if isNilUser(updated) || updated.ID() != user.ID() {
-		return errors.New("ginlogin: UpdateAuthStamp needs the logged-in user")
-	}
-	m := st.m
-	ctx := c.Request.Context()
-	now := m.now()
-	hadRemember := st.rememberCookie() != "" && !st.rememberCleared
-	// The re-issued token keeps the login's own duration (RememberFor) and
-	// never outlives the token it replaces: changing credentials does not
-	// extend a remember login.
-	expires := m.rememberExpiry(rec.RememberFor, now)
-	if hadRemember {
-		at, err := st.rememberExpiresAt(ctx, rec.Device)
-		if err != nil {
-			return err
-		}
-		if !at.IsZero() && at.Before(expires) {
-			expires = at
-		}
-	}
-	stamp := m.stampMAC(updated)
-	if m.cfg.RememberStore != nil {
-		if err := m.cfg.RememberStore.DeleteUserDevices(ctx, user.ID()); err != nil {
-			return storeErr("revoke all", err)
-		}
-	}
-	if err := m.renew(c, h, keepAll); err != nil {
-		return err
-	}
-	device, cookie, err := m.remember.startLogin(ctx, newLogin{
-		userID: user.ID(), stampMAC: stamp, label: deviceLabel(c.Request.UserAgent()),
-		remember: hadRemember, now: now, expires: expires,
-	})
-	if err != nil {
-		return err
-	}
-	rec.Stamp, rec.Device, rec.Token, rec.SeenAt = encodeMAC(stamp), device, cookieTokenTag(cookie), now.Unix()
-	h.setLogin(rec)
-	if err := m.save(c, h); err != nil {
-		return err
-	}
-	if cookie != "" {
-		st.setRememberCookie(cookie, expires)
-	} else if hadRemember {
-		st.clearRememberCookie()
-	}
-	st.setUser(updated)
-	return nil
-}
-
-// rememberExpiresAt is when the request's remember login ends: the expiry of
-// the session's device with a RememberStore, of the signed token without
-// one. It is zero when that is not known (no such device or token).
-func (st *requestState) rememberExpiresAt(ctx context.Context, device string) (time.Time, error) {
-	m := st.m
-	if m.cfg.RememberStore == nil {
-		if t, ok := m.remember.(*signedTokens); ok {
-			if _, exp, _, valid := t.decode(st.rememberCookie()); valid {
-				return exp, nil
-			}
-		}
-		return time.Time{}, nil
-	}
-	if device == "" {
-		return time.Time{}, nil
-	}
-	d, err := m.cfg.RememberStore.Device(ctx, device)
-	switch {
-	case errors.Is(err, ErrDeviceNotFound):
-		return time.Time{}, nil
-	case err != nil:
-		return time.Time{}, storeErr("lookup", err)
-	case !d.Remembered():
-		return time.Time{}, nil
-	}
-	return d.ExpiresAt, nil
-}
-
-// IsFresh reports whether the current login is fresh: made or confirmed with
-// a password less than Config.FreshFor ago, from the same client.
-func IsFresh(c *gin.Context) bool {
-	l, err := loggedIn(c)
-	if err != nil {
-		return false
-	}
-	at, ok := unixTime(l.rec.FreshAt)
-	if !ok {
-		return false
-	}
-	m := l.st.m
-	return m.cfg.FreshFor == NoTimeout || m.now().Sub(at) < m.cfg.FreshFor
-}
-
-// IsRemembered reports whether the request carries a remember cookie that
-// was not revoked during the request (Flask-Login's login_remembered); after
-// a restore from the cookie it is true for the rest of the session's
-// requests that still carry it.
-func IsRemembered(c *gin.Context) bool {
-	st, err := stateOf(c)
-	if err != nil {
-		return false
-	}
-	if _, err := st.currentUser(); err != nil {
-		return false
-	}
-	if st.remembered {
-		return true
-	}
-	if st.rememberCleared {
-		return false
-	}
-	v := st.rememberCookie()
-	if v == "" {
-		return false
-	}
-	if t, ok := st.m.remember.(*signedTokens); ok {
-		_, _, _, valid := t.decode(v)
-		return valid
-	}
-	_, _, valid := parseSplitToken(v)
-	return valid
-}
-
-// activeLogin is the session login of the request's logged-in user.
-type activeLogin struct {
-	st   *requestState
-	user User
-	h    sessionHandle
-	rec  loginRecord
-}
-
-// loggedIn returns the request's session login, or ErrNotAuthenticated.
-func loggedIn(c *gin.Context) (activeLogin, error) {
-	st, err := stateOf(c)
-	if err != nil {
-		return activeLogin{}, err
+	if o.refreshURL != "" {
+		c.Set(guardRefreshURLKey{}, o.refreshURL)
 	}
 	user, err := st.currentUser()
 	if err != nil {
-		return activeLogin{}, err
+		Fail(c, err)
+		return nil, false
 	}
-	if !IsLoggedIn(user) {
-		return activeLogin{}, ErrNotAuthenticated
+	if !isLoggedIn(user) {
+		deny(c, st, ErrNotAuthenticated)
+		return nil, false
 	}
-	h, err := st.m.session(c)
-	if err != nil {
-		return activeLogin{}, err
-	}
-	rec, ok := h.login()
-	if !ok || rec.UserID != user.ID() {
-		// Logged in by the request loader: there is no session login.
-		return activeLogin{}, fmt.Errorf("%w: the request was authenticated by the request loader, not a session", ErrNotAuthenticated)
-	}
-	return activeLogin{st: st, user: user, h: h, rec: rec}, nil
+	return st, true
 }

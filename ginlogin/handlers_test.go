@@ -1,125 +1,185 @@
 package ginlogin
 
 import (
-	"net/http"
+	"io"
+	"log/slog"
+	"strings"
 	"testing"
-	"time"
 
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// addPostLogin registers POST /login/:id, a login form's target: it logs the
-// user in (remembered with ?remember=1) without asking for the current user
-// first.
-func addPostLogin(a *testApp) {
-	a.engine.POST("/login/:id", func(c *gin.Context) {
-		a.users.mu.Lock()
-		u := a.users.users[c.Param("id")]
-		a.users.mu.Unlock()
+// adminSecret keys the admin Manager of the nested-Middleware tests.
+var adminSecret = []byte("admin-0123456789abcdefghijklmnopqrstuvwxyzABCDEF")
+
+// admin is a user only the admin Manager knows.
+var admin = &testUser{id: "a1", name: "Admin"}
+
+// addAdminSite mounts an admin site with its own Manager (own users, own
+// session store, own cookie names unless mutate says otherwise) under
+// /admin, below the test app's Middleware. Its routes:
+//
+//	/admin/login/:id   log an admin user in (?remember=1)
+//	/admin/logout      log out of the admin site
+//	/admin/whoami      the admin user, and whether FromContext saw a user
+//	                   before the admin Manager loaded its own
+//	/admin/protected   LoginRequired of the admin Manager
+//	/admin/sess        write the admin session through sessions.Default
+func addAdminSite(t *testing.T, a *testApp, mutate func(*Config)) (*Manager, RememberStore) {
+	t.Helper()
+	users := newUserDB(admin)
+	store := NewMemoryStore()
+	cfg := Config{
+		SecretKeys:     [][]byte{adminSecret},
+		SessionStore:   NewCookieStore(adminSecret),
+		SessionCookie:  SessionCookieConfig{Name: "admin_session"},
+		RememberCookie: RememberCookieConfig{Name: "admin_remember"},
+		RememberStore:  store,
+		UserLoader:     users.load,
+		Now:            a.clock.Now,
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	mgr, err := New(cfg)
+	require.NoError(t, err)
+	// An outer middleware that loads the public user first, as a layout
+	// that shows "logged in as" on every page would.
+	g := a.engine.Group("/admin", func(c *gin.Context) { _, _ = CurrentUser(c); c.Next() }, Middleware(mgr))
+	g.GET("/login/:id", func(c *gin.Context) {
+		u, _ := users.load(c, c.Param("id"))
+		if u == nil {
+			c.String(404, "no such admin")
+			return
+		}
 		var opts []LoginOption
 		if c.Query("remember") != "" {
 			opts = append(opts, Remember())
 		}
-		if err := LoginUser(c, u, opts...); err != nil {
+		if err := Login(c, u, opts...); err != nil {
 			Fail(c, err)
 			return
 		}
-		c.String(200, "logged in")
+		c.String(200, "admin logged in")
 	})
+	g.GET("/logout", func(c *gin.Context) {
+		if err := Logout(c); err != nil {
+			Fail(c, err)
+			return
+		}
+		c.String(200, "admin logged out")
+	})
+	g.GET("/whoami", func(c *gin.Context) {
+		_, before := FromContext(c.Request.Context())
+		c.JSON(200, gin.H{"id": idOf(c), "before": before})
+	})
+	g.GET("/protected", LoginRequired(), func(c *gin.Context) { c.String(200, "admin area") })
+	g.GET("/sess", func(c *gin.Context) {
+		s := sessions.Default(c)
+		s.Set("k", "v")
+		if err := s.Save(); err != nil {
+			c.String(500, err.Error())
+			return
+		}
+		c.String(200, "saved")
+	})
+	return mgr, store
 }
 
-// Logging in again from a browser that still holds a remember cookie (after
-// a restart, so without a session, and without loading the user first) ends
-// the device of that cookie: a copy of the old cookie is anonymous and the
-// user has one device, not two.
-func TestLoginUserEndsTheOldRememberDevice(t *testing.T) {
+// A Middleware of a second Manager on a route group takes over below it:
+// each route sees the Manager of its innermost Middleware, with that
+// Manager's session, cookies, users and guards, and the two logins live
+// side by side in one browser.
+func TestNestedMiddlewareUsesInnermostManager(t *testing.T) {
 	t.Parallel()
-	for _, sk := range rememberStoreKinds {
-		for _, again := range []string{"1", "2"} { // the same user, or another one
-			t.Run(sk.name+"/user"+again, func(t *testing.T) {
-				t.Parallel()
-				store := sk.make(t)
-				a := newTestApp(t, func(c *Config) { c.RememberStore = store })
-				addPostLogin(a)
-				addAccountRoutes(a)
-				b := a.browser()
-				b.getStatus("/login/1?remember=1", 200)
-				old := b.cookie("remember_token")
-				require.NotEmpty(t, old)
+	a := newTestApp(t, nil)
+	_, adminStore := addAdminSite(t, a, nil)
+	b := a.browser()
 
-				a.clock.Advance(time.Hour)
-				b.dropCookie("session") // the browser restarts
-				rec := b.do(http.MethodPost, "/login/"+again+"?remember=1", nil)
-				require.Equal(t, 200, rec.Code, rec.Body.String())
-				assert.NotEqual(t, old, b.cookie("remember_token"), "a new remember token")
+	b.getStatus("/login/1", 200)
+	assert.Equal(t, "1", b.who().ID, "logged in to the public site")
+	assert.Equal(t, 401, b.get("/admin/protected").Code, "the public login is no admin login")
+	assert.JSONEq(t, `{"id":"","before":false}`, b.getStatus("/admin/whoami", 200).Body.String(),
+		"the public user loaded by an outer middleware is not the admin user")
+	assert.Equal(t, 404, b.get("/admin/login/1").Code, "the admin Manager has its own users")
 
-				assert.True(t, a.withCookies("remember_token", old).who().Anonymous, "a copy of the old remember cookie is anonymous")
-				assert.Equal(t, again, b.who().ID, "the new login works")
-				assert.Len(t, b.devices(), 1, "one device, not two")
-				assert.Equal(t, 1, userDeviceCount(t, store, again))
-				if again != "1" {
-					assert.Equal(t, 0, userDeviceCount(t, store, "1"), "the old user's device is gone")
-				}
-			})
-		}
-	}
+	rec := b.getStatus("/admin/login/a1?remember=1", 200)
+	assert.NotEmpty(t, setCookieHeaders(rec, "admin_session"), "the admin session cookie is set")
+	assert.NotEmpty(t, setCookieHeaders(rec, "admin_remember"), "the admin remember cookie is set")
+	assert.Empty(t, setCookieHeaders(rec, "session"), "the public session is untouched")
+	assert.Equal(t, 1, userDeviceCount(t, adminStore, "a1"), "the device is in the admin RememberStore")
+	assert.Equal(t, 200, b.get("/admin/protected").Code, "the admin login works on admin routes")
+	assert.JSONEq(t, `{"id":"a1","before":false}`, b.getStatus("/admin/whoami", 200).Body.String())
+	assert.Equal(t, "1", b.who().ID, "the public login still works on public routes")
+	assert.Equal(t, 200, b.get("/protected").Code)
+
+	rec = b.getStatus("/admin/sess", 200)
+	assert.NotEmpty(t, setCookieHeaders(rec, "admin_session"), "sessions.Default is the admin session on admin routes")
+	assert.Empty(t, setCookieHeaders(rec, "session"))
+
+	b.dropCookie("admin_session") // the admin remember cookie restores the admin login
+	assert.Equal(t, 200, b.get("/admin/protected").Code)
+
+	b.getStatus("/admin/logout", 200)
+	assert.Equal(t, 401, b.get("/admin/protected").Code, "logged out of the admin site")
+	assert.Equal(t, "1", b.who().ID, "and still logged in to the public site")
+	b.getStatus("/logout", 200)
+	assert.True(t, b.who().Anonymous)
 }
 
-// UpdateAuthStamp re-issues the remember token with the login's own
-// duration (RememberFor), counted from the login: the cookie's Max-Age and
-// Expires and the device's ExpiresAt all keep the login's expiry instead of
-// getting the configured default. It holds for a login restored from the
-// remember cookie too.
-func TestUpdateAuthStampKeepsRememberFor(t *testing.T) {
+// Running the same Manager's Middleware twice changes nothing: the user
+// loaded before the second one stays loaded.
+func TestNestedMiddlewareSameManager(t *testing.T) {
 	t.Parallel()
-	schemes := []struct {
-		name string
-		make func(t *testing.T) RememberStore
-	}{{"stateless", func(*testing.T) RememberStore { return nil }}}
-	schemes = append(schemes, rememberStoreKinds...)
-	for _, sk := range schemes {
-		for _, restored := range []bool{false, true} {
-			name := sk.name + map[bool]string{false: "/session", true: "/restored"}[restored]
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				store := sk.make(t)
-				a := newTestApp(t, func(c *Config) {
-					if store != nil {
-						c.RememberStore = store
-					}
-				})
-				addAccountRoutes(a)
-				a.stamped("s1", "v1")
-				b := a.browser()
-				loginAt := a.clock.Now()
-				b.getStatus("/login/s1?duration=2h", 200)
-				want := loginAt.Add(2 * time.Hour)
-
-				a.clock.Advance(30 * time.Minute)
-				if restored {
-					b.dropCookie("session")
-					require.Equal(t, "s1", b.who().ID, "restored from the remember cookie")
-				}
-				rec := b.getStatus("/password/v2", 200)
-				cks := parsedSetCookies(t, rec, "remember_token")
-				require.Len(t, cks, 1, "the remember token is re-issued")
-				assert.Equal(t, int((90 * time.Minute).Seconds()), cks[0].MaxAge, "Max-Age: what is left of the login's 2h")
-				assert.True(t, want.Equal(cks[0].Expires), "Expires %v, want %v", cks[0].Expires, want)
-				if store != nil {
-					devs, err := store.UserDevices(t.Context(), "s1")
-					require.NoError(t, err)
-					require.Len(t, devs, 1)
-					assert.True(t, want.Equal(devs[0].ExpiresAt), "device ExpiresAt %v, want %v", devs[0].ExpiresAt, want)
-				}
-				a.clock.Advance(90*time.Minute - time.Second)
-				b.dropCookie("session")
-				assert.Equal(t, "s1", b.who().ID, "the new token works until the login's end")
-				a.clock.Advance(2 * time.Second)
-				b.dropCookie("session")
-				assert.True(t, a.withCookies("remember_token", b.cookie("remember_token")).who().Anonymous, "and not after it")
-			})
+	a := newTestApp(t, nil)
+	loads := 0
+	a.engine.GET("/twice", func(c *gin.Context) { _, _ = CurrentUser(c); c.Next() }, Middleware(a.mgr), func(c *gin.Context) {
+		u, ok := FromContext(c.Request.Context())
+		if ok {
+			loads++
 		}
+		c.String(200, u.LoginID())
+	})
+	b := a.browser()
+	b.getStatus("/login/1", 200)
+	calls := a.users.loaderCalls()
+	assert.Equal(t, "1", b.getStatus("/twice", 200).Body.String())
+	assert.Equal(t, 1, loads)
+	assert.Equal(t, calls+1, a.users.loaderCalls(), "the user was loaded once")
+}
+
+// A nested Manager whose cookie names clash with the outer Manager's
+// refuses every request with a 500 and a log line that says what to change.
+func TestNestedMiddlewareRefusesSharedCookieNames(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		mutate func(*Config)
+		clash  string
+	}{
+		{"session cookie", func(c *Config) { c.SessionCookie.Name = DefaultSessionName }, `"session"`},
+		{"remember cookie", func(c *Config) { c.RememberCookie.Name = DefaultRememberCookieName }, `"remember_token"`},
+		{"crossed", func(c *Config) { c.SessionCookie.Name = DefaultRememberCookieName }, `"remember_token"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := newTestApp(t, nil)
+			logs := &testsupport.LockedBuffer{}
+			addAdminSite(t, a, func(c *Config) {
+				tt.mutate(c)
+				c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+			})
+			b := a.browser()
+			rec := b.get("/admin/whoami")
+			require.Equal(t, 500, rec.Code, "the request is refused")
+			assert.Contains(t, logs.String(), strings.Trim(tt.clash, `"`))
+			assert.Contains(t, logs.String(), "give the inner Manager its own Config.SessionCookie.Name and Config.RememberCookie.Name")
+			assert.Equal(t, 200, b.get("/").Code, "routes outside the group are unaffected")
+		})
 	}
 }

@@ -35,7 +35,7 @@ type testUser struct {
 	id, name string
 }
 
-func (u *testUser) ID() string { return u.id }
+func (u *testUser) LoginID() string { return u.id }
 
 // stampedUser also has an auth stamp.
 type stampedUser struct {
@@ -56,7 +56,7 @@ type userDB struct {
 func newUserDB(users ...User) *userDB {
 	db := &userDB{users: map[string]User{}}
 	for _, u := range users {
-		db.users[u.ID()] = u
+		db.users[u.LoginID()] = u
 	}
 	return db
 }
@@ -64,7 +64,7 @@ func newUserDB(users ...User) *userDB {
 func (db *userDB) put(u User) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	db.users[u.ID()] = u
+	db.users[u.LoginID()] = u
 }
 
 func (db *userDB) remove(id string) {
@@ -185,7 +185,7 @@ func (a *testApp) routes() {
 		if c.Query("fresh") == "0" {
 			opts = append(opts, NotFresh())
 		}
-		if err := LoginUser(c, u, opts...); err != nil {
+		if err := Login(c, u, opts...); err != nil {
 			if errors.Is(err, ErrInactiveUser) {
 				c.String(403, "inactive")
 				return
@@ -196,19 +196,23 @@ func (a *testApp) routes() {
 		c.String(200, "logged in")
 	})
 	r.GET("/logout", func(c *gin.Context) {
-		if err := LogoutUser(c); err != nil {
+		if err := Logout(c); err != nil {
 			Fail(c, err)
 			return
 		}
 		c.String(200, "logged out")
 	})
 	r.GET("/whoami", func(c *gin.Context) {
-		u, err := LoadUser(c)
+		u, err := CurrentUser(c)
 		if err != nil {
 			Fail(c, err)
 			return
 		}
-		c.JSON(200, whoami{ID: u.ID(), Anonymous: u.IsAnonymous(), LoggedIn: IsLoggedIn(u), Fresh: IsFresh(c), Remembered: IsRemembered(c)})
+		if u == nil {
+			c.JSON(200, whoami{Anonymous: true})
+			return
+		}
+		c.JSON(200, whoami{ID: u.LoginID(), LoggedIn: true, Fresh: IsFresh(c), Remembered: IsRemembered(c)})
 	})
 	r.GET("/protected", LoginRequired(), func(c *gin.Context) { c.String(200, "Access Granted") })
 	r.GET("/fresh", FreshLoginRequired(), func(c *gin.Context) { c.String(200, "Fresh Access") })
@@ -242,6 +246,10 @@ type browser struct {
 
 var testOrigin, _ = url.Parse("https://app.example/")
 
+// navigationAccept is the Accept header of a browser's page navigation: the
+// test browser sends it unless a request gives its own.
+const navigationAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
 func (a *testApp) browser() *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: a.t, handler: a.engine, jar: jar, remoteAddr: "192.0.2.10:4711", userAgent: "TestBrowser/1.0"}
@@ -253,6 +261,7 @@ func (b *browser) do(method, target string, body io.Reader, headers ...string) *
 	req := httptest.NewRequest(method, "https://app.example"+target, body)
 	req.RemoteAddr = b.remoteAddr
 	req.Header.Set("User-Agent", b.userAgent)
+	req.Header.Set("Accept", navigationAccept) // a header below may replace it
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -319,3 +328,11 @@ func setCookieHeaders(rec *httptest.ResponseRecorder, name string) []string {
 }
 
 var _ sessions.Store // the sessions package is used by tests that swap stores
+
+// idOf returns the LoginID of the request's logged-in user, "" for nobody.
+func idOf(c *gin.Context) string {
+	if u, _ := CurrentUser(c); u != nil {
+		return u.LoginID()
+	}
+	return ""
+}

@@ -15,7 +15,7 @@ func (st *requestState) currentUser() (User, error) {
 	}
 	if st.loading {
 		// A loader or hook asked for the user while it is being loaded.
-		return st.m.anonymous, nil
+		return nil, nil
 	}
 	st.loading = true
 	u, err := st.load()
@@ -32,8 +32,8 @@ func (st *requestState) currentUser() (User, error) {
 	return u, nil
 }
 
-// load follows Flask-Login's order: session, remember cookie, request loader,
-// anonymous.
+// load follows Flask-Login's order: session, remember cookie, request
+// loader. Nobody is a nil User.
 func (st *requestState) load() (User, error) {
 	m, c := st.m, st.c
 	h, err := m.session(c)
@@ -46,7 +46,7 @@ func (st *requestState) load() (User, error) {
 		var stop bool
 		user, stop, err = st.loadFromSession(h, rec, now)
 		if err != nil || stop {
-			return st.anonymousUnlessNil(err)
+			return nil, err
 		}
 	}
 	if user == nil && !st.rememberCleared {
@@ -62,22 +62,13 @@ func (st *requestState) load() (User, error) {
 		if user, err = m.requestUser(c); err != nil {
 			return nil, err
 		}
+		st.viaRequest = user != nil
 		if user != nil && m.cfg.Hooks.LoadedFromRequest != nil {
 			u := user
 			st.pending = append(st.pending, func() { m.cfg.Hooks.LoadedFromRequest(c, u) })
 		}
 	}
-	if user == nil {
-		user = m.anonymous
-	}
 	return user, nil
-}
-
-func (st *requestState) anonymousUnlessNil(err error) (User, error) {
-	if err != nil {
-		return nil, err
-	}
-	return st.m.anonymous, nil
 }
 
 // loadFromSession checks the session's login: client identity, timeouts, the
@@ -129,7 +120,7 @@ func (st *requestState) loadFromSession(h sessionHandle, rec loginRecord, now ti
 	if err != nil {
 		return nil, false, err
 	}
-	if user == nil || user.ID() != rec.UserID {
+	if user == nil || user.LoginID() != rec.UserID {
 		return nil, false, st.endLogin(h, rec.Device, ErrDeviceRevoked, true)
 	}
 	if !m.stampMatches(user, rec.Stamp) {
@@ -228,7 +219,7 @@ func (m *Manager) stampMAC(u User) []byte {
 	if !ok {
 		return nil
 	}
-	return m.stampKeys.sign(nil, u.ID(), s.AuthStamp())[:authStampMACLength]
+	return m.stampKeys.sign(nil, u.LoginID(), s.AuthStamp())[:authStampMACLength]
 }
 
 // stampMatches checks a stored stamp MAC (base64) against the user's stamp.
@@ -243,7 +234,7 @@ func (m *Manager) stampMatches(u User, stored string) bool {
 	if err != nil || n != authStampMACLength {
 		return false
 	}
-	return m.stampKeys.verify(buf[:n], u.ID(), s.AuthStamp())
+	return m.stampKeys.verify(buf[:n], u.LoginID(), s.AuthStamp())
 }
 
 // stampMACMatches is stampMatches for a raw MAC kept with a remember token.
@@ -252,7 +243,7 @@ func (m *Manager) stampMACMatches(u User, mac []byte) bool {
 	if !ok {
 		return true
 	}
-	return len(mac) == authStampMACLength && m.stampKeys.verify(mac, u.ID(), s.AuthStamp())
+	return len(mac) == authStampMACLength && m.stampKeys.verify(mac, u.LoginID(), s.AuthStamp())
 }
 
 func encodeMAC(mac []byte) string {

@@ -1,106 +1,125 @@
 package ginlogin
 
 import (
-	"strings"
+	"net/http"
 	"testing"
+	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func TestLoginRecordRoundTrip(t *testing.T) {
-	t.Parallel()
-	for name, r := range map[string]loginRecord{
-		"fresh, remembered": {UserID: "42", LoginAt: 1767323045, SeenAt: 1767323105, FreshAt: 1767323045, RememberFor: 7 * 3600,
-			Identifier: "AbCdEfGhIjKlMnOp", Stamp: "c3RhbXBzdGFtcHN0YW1wcw", Device: "ZGV2aWNlZGV2aWNlZGV2aQ"},
-		"not fresh, defaults":            {UserID: "佐藤", LoginAt: 1767323045, SeenAt: 1767323045},
-		"a user ID with the separator":   {UserID: "a|b|c||", LoginAt: 1, SeenAt: 1},
-		"clock behind the login's clock": {UserID: "x", LoginAt: 1767323045, SeenAt: 1767323000, FreshAt: 1767322999},
-	} {
-		t.Run(name, func(t *testing.T) {
-			enc := r.encode()
-			got, ok := parseLoginRecord(enc)
-			require.True(t, ok, enc)
-			assert.Equal(t, r, got)
-		})
-	}
-	short := loginRecord{UserID: "42", LoginAt: 1767323045, SeenAt: 1767323105, FreshAt: 1767323045, Identifier: "AbCdEfGhIjKlMnOp"}
-	assert.LessOrEqual(t, len(short.encode()), 40, "a typical login stays short: %q", short.encode())
-}
-
-// Sessions written before the token tag existed (version 2 records) are
-// still read: an upgrade logs no one out.
-func TestLoginRecordReadsVersion2(t *testing.T) {
-	t.Parallel()
-	r, ok := parseLoginRecord("2|t87v6t|1o||jg0|AbCdEfGhIjKlMnOp|c3RhbXA|ZGV2aWNl|a|b")
-	require.True(t, ok)
-	assert.Equal(t, loginRecord{
-		UserID: "a|b", LoginAt: 1767323045, SeenAt: 1767323045 + 60, RememberFor: 7 * 3600,
-		Identifier: "AbCdEfGhIjKlMnOp", Stamp: "c3RhbXA", Device: "ZGV2aWNl",
-	}, r)
-	v3 := r
-	v3.Token = "dGFndGFn"
-	back, ok := parseLoginRecord(v3.encode())
-	require.True(t, ok)
-	assert.Equal(t, v3, back, "version 3 keeps the token tag")
-	assert.True(t, strings.HasPrefix(v3.encode(), "3|"))
-}
-
-func TestLoginRecordRejectsMalformed(t *testing.T) {
-	t.Parallel()
-	for _, s := range []string{
-		"", "2", "1|1|0|||id|||u", "2|0|0|||id|||u", "2|-5|0|||id|||u", "2|zz|?|||id|||u",
-		"2|t6ebqt|0|x!||id|||u", "2|t6ebqt|0||-1|id|||u", "2|t6ebqt|0|||id|||", "2|t6ebqt|0|||id||",
-	} {
-		_, ok := parseLoginRecord(s)
-		assert.False(t, ok, "%q", s)
-	}
-}
-
-// FuzzLoginRecord: the parser never panics, and whatever it accepts
-// encodes back to a record it reads the same way.
-func FuzzLoginRecord(f *testing.F) {
-	f.Add(loginRecord{UserID: "42", LoginAt: 1767323045, SeenAt: 1767323105, FreshAt: 1767323045, Identifier: "AbCd"}.encode())
-	f.Add("2|t6ebqt|1o|0|5k0|AbCd|st|dev|a|b")
-	f.Add("2|||||||||")
-	f.Fuzz(func(t *testing.T, s string) {
-		r, ok := parseLoginRecord(s)
-		if !ok {
+// addPostLogin registers POST /login/:id, a login form's target: it logs the
+// user in (remembered with ?remember=1) without asking for the current user
+// first.
+func addPostLogin(a *testApp) {
+	a.engine.POST("/login/:id", func(c *gin.Context) {
+		a.users.mu.Lock()
+		u := a.users.users[c.Param("id")]
+		a.users.mu.Unlock()
+		var opts []LoginOption
+		if c.Query("remember") != "" {
+			opts = append(opts, Remember())
+		}
+		if err := Login(c, u, opts...); err != nil {
+			Fail(c, err)
 			return
 		}
-		again, ok := parseLoginRecord(r.encode())
-		if !ok || again != r {
-			t.Fatalf("%q parsed to %+v, which encodes to %q and parses to %+v", s, r, r.encode(), again)
-		}
-		if strings.Contains(r.Identifier+r.Stamp+r.Device, "|") {
-			t.Fatalf("a separator inside a field: %+v", r)
-		}
+		c.String(200, "logged in")
 	})
 }
 
-// FuzzLoginRecordRoundTrip: every record the library can write reads back
-// as the same record. The record is built with named fields only, so a
-// field added to the format later is covered (at its zero value) without
-// changing this target.
-func FuzzLoginRecordRoundTrip(f *testing.F) {
-	f.Add("42", int64(1767323045), int64(60), int64(1767323045), int64(7*3600), "AbCdEfGhIjKlMnOp", "c3RhbXA", "ZGV2aWNl")
-	f.Add("a|b||", int64(1), int64(-5), int64(0), int64(0), "", "", "")
-	f.Add("佐藤", int64(1)<<62, int64(-1)<<62, int64(-1), int64(1)<<40, "x", "y", "z")
-	f.Fuzz(func(t *testing.T, uid string, loginAt, seenAt, freshAt, rememberFor int64, identifier, stamp, device string) {
-		if uid == "" || loginAt <= 0 || rememberFor < 0 || strings.Contains(identifier+stamp+device, "|") {
-			return // not a record the library writes
+// Logging in again from a browser that still holds a remember cookie (after
+// a restart, so without a session, and without loading the user first) ends
+// the device of that cookie: a copy of the old cookie is anonymous and the
+// user has one device, not two.
+func TestLoginUserEndsTheOldRememberDevice(t *testing.T) {
+	t.Parallel()
+	for _, sk := range rememberStoreKinds {
+		for _, again := range []string{"1", "2"} { // the same user, or another one
+			t.Run(sk.name+"/user"+again, func(t *testing.T) {
+				t.Parallel()
+				store := sk.make(t)
+				a := newTestApp(t, func(c *Config) { c.RememberStore = store })
+				addPostLogin(a)
+				addAccountRoutes(a)
+				b := a.browser()
+				b.getStatus("/login/1?remember=1", 200)
+				old := b.cookie("remember_token")
+				require.NotEmpty(t, old)
+
+				a.clock.Advance(time.Hour)
+				b.dropCookie("session") // the browser restarts
+				rec := b.do(http.MethodPost, "/login/"+again+"?remember=1", nil)
+				require.Equal(t, 200, rec.Code, rec.Body.String())
+				assert.NotEqual(t, old, b.cookie("remember_token"), "a new remember token")
+
+				assert.True(t, a.withCookies("remember_token", old).who().Anonymous, "a copy of the old remember cookie is anonymous")
+				assert.Equal(t, again, b.who().ID, "the new login works")
+				assert.Len(t, b.devices(), 1, "one device, not two")
+				assert.Equal(t, 1, userDeviceCount(t, store, again))
+				if again != "1" {
+					assert.Equal(t, 0, userDeviceCount(t, store, "1"), "the old user's device is gone")
+				}
+			})
 		}
-		r := loginRecord{
-			UserID: uid, LoginAt: loginAt, SeenAt: seenAt, FreshAt: freshAt, RememberFor: rememberFor,
-			Identifier: identifier, Stamp: stamp, Device: device,
+	}
+}
+
+// UpdateAuthStamp re-issues the remember token with the login's own
+// duration (RememberFor), counted from the login: the cookie's Max-Age and
+// Expires and the device's ExpiresAt all keep the login's expiry instead of
+// getting the configured default. It holds for a login restored from the
+// remember cookie too.
+func TestUpdateAuthStampKeepsRememberFor(t *testing.T) {
+	t.Parallel()
+	schemes := []struct {
+		name string
+		make func(t *testing.T) RememberStore
+	}{{"stateless", func(*testing.T) RememberStore { return nil }}}
+	schemes = append(schemes, rememberStoreKinds...)
+	for _, sk := range schemes {
+		for _, restored := range []bool{false, true} {
+			name := sk.name + map[bool]string{false: "/session", true: "/restored"}[restored]
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				store := sk.make(t)
+				a := newTestApp(t, func(c *Config) {
+					if store != nil {
+						c.RememberStore = store
+					}
+				})
+				addAccountRoutes(a)
+				a.stamped("s1", "v1")
+				b := a.browser()
+				loginAt := a.clock.Now()
+				b.getStatus("/login/s1?duration=2h", 200)
+				want := loginAt.Add(2 * time.Hour)
+
+				a.clock.Advance(30 * time.Minute)
+				if restored {
+					b.dropCookie("session")
+					require.Equal(t, "s1", b.who().ID, "restored from the remember cookie")
+				}
+				rec := b.getStatus("/password/v2", 200)
+				cks := parsedSetCookies(t, rec, "remember_token")
+				require.Len(t, cks, 1, "the remember token is re-issued")
+				assert.Equal(t, int((90 * time.Minute).Seconds()), cks[0].MaxAge, "Max-Age: what is left of the login's 2h")
+				assert.True(t, want.Equal(cks[0].Expires), "Expires %v, want %v", cks[0].Expires, want)
+				if store != nil {
+					devs, err := store.UserDevices(t.Context(), "s1")
+					require.NoError(t, err)
+					require.Len(t, devs, 1)
+					assert.True(t, want.Equal(devs[0].ExpiresAt), "device ExpiresAt %v, want %v", devs[0].ExpiresAt, want)
+				}
+				a.clock.Advance(90*time.Minute - time.Second)
+				b.dropCookie("session")
+				assert.Equal(t, "s1", b.who().ID, "the new token works until the login's end")
+				a.clock.Advance(2 * time.Second)
+				b.dropCookie("session")
+				assert.True(t, a.withCookies("remember_token", b.cookie("remember_token")).who().Anonymous, "and not after it")
+			})
 		}
-		enc := r.encode()
-		got, ok := parseLoginRecord(enc)
-		if !ok || got != r {
-			t.Fatalf("%+v encodes to %q, which parses to %+v (%v)", r, enc, got, ok)
-		}
-		if again := got.encode(); again != enc {
-			t.Fatalf("%+v encodes to %q, its parse to %q", r, enc, again)
-		}
-	})
+	}
 }

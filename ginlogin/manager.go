@@ -144,19 +144,12 @@ type Config struct {
 	// Default: the message unchanged.
 	Localize func(c *gin.Context, message string) string
 
-	// AnonymousUser makes the user of requests nobody is logged in to.
-	// Default: AnonymousUser{}.
-	AnonymousUser func() User
-
-	// Unauthorized replaces the default response for requests that need a
-	// login (redirect to the login URL for pages, JSON 401 for APIs). It is
-	// told why it ran, and must abort the request.
-	Unauthorized func(c *gin.Context, reason error)
-	// NeedsRefresh replaces the default response for requests that need a
-	// fresh login. It must abort the request.
-	NeedsRefresh func(c *gin.Context)
-	// Forbidden replaces the default 403 of Require. It must abort the request.
-	Forbidden func(c *gin.Context)
+	// DenyHandler replaces the default answer to a request a guard (or
+	// Deny) refused. reason is ErrNotAuthenticated (nobody logged in),
+	// ErrNeedsRefresh (the login is not fresh enough) or ErrForbidden (a
+	// Require predicate said no); compare with errors.Is. It must write a
+	// response; the request is aborted after it returns. Default: see Deny.
+	DenyHandler func(c *gin.Context, reason error)
 	// ErrorHandler answers requests whose user could not be determined
 	// because a store or loader failed. Default: 503 for IsUnavailable
 	// errors, 500 otherwise (JSON for API requests, plain text otherwise).
@@ -195,7 +188,7 @@ type Config struct {
 	AbsoluteTimeout time.Duration
 
 	// FreshFor is how long a login counts as fresh after the password was
-	// entered (LoginUser or ConfirmLogin). Default 15 minutes; NoTimeout
+	// entered (Login or ConfirmLogin). Default 15 minutes; NoTimeout
 	// keeps it fresh for the whole session (Flask-Login's behaviour).
 	FreshFor time.Duration
 
@@ -249,7 +242,7 @@ type RememberCookieConfig struct {
 	Name string
 	// Duration a remember login lasts, enforced by the server. Default 30
 	// days (Flask-Login: 365 days; ASVS 3.3.2 asks for re-authentication at
-	// least every 30 days). LoginUser's RememberFor overrides it per login.
+	// least every 30 days). Login's RememberFor overrides it per login.
 	Duration time.Duration
 	// Domain attribute. Default none.
 	Domain string
@@ -271,10 +264,10 @@ type RememberCookieConfig struct {
 // called synchronously after the event took effect, so a hook may call
 // CurrentUser. Hooks must not write the response.
 type Hooks struct {
-	// LoggedIn runs after LoginUser.
+	// LoggedIn runs after Login.
 	LoggedIn func(c *gin.Context, user User)
-	// LoggedOut runs after LogoutUser with the user that was logged in
-	// (anonymous if nobody was).
+	// LoggedOut runs after Logout with the user that was logged in
+	// (nil if nobody was).
 	LoggedOut func(c *gin.Context, user User)
 	// LoadedFromCookie runs when a remember cookie restored a login.
 	LoadedFromCookie func(c *gin.Context, user User)
@@ -282,11 +275,9 @@ type Hooks struct {
 	LoadedFromRequest func(c *gin.Context, user User)
 	// LoginConfirmed runs after ConfirmLogin.
 	LoginConfirmed func(c *gin.Context, user User)
-	// Unauthorized runs before the unauthorized response, also when a custom
-	// handler is set.
-	Unauthorized func(c *gin.Context)
-	// NeedsRefresh runs before the needs-refresh response.
-	NeedsRefresh func(c *gin.Context)
+	// Denied runs before every refusal (a guard's or Deny's), also when a
+	// DenyHandler is set, with the same reason DenyHandler gets.
+	Denied func(c *gin.Context, reason error)
 	// Accessed runs once per request that asks for the user, after loading.
 	Accessed func(c *gin.Context)
 	// SessionProtected runs when session protection saw a different client.
@@ -318,7 +309,6 @@ type Manager struct {
 	stampKeys      *macKeys
 	exempt         map[string]bool
 	groupPrefixes  []groupLoginURL
-	anonymous      User
 }
 
 type groupLoginURL struct{ prefix, url string }
@@ -376,13 +366,6 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if m.cfg.Logger == nil {
 		m.cfg.Logger = slog.Default()
-	}
-	if m.cfg.AnonymousUser == nil {
-		m.cfg.AnonymousUser = func() User { return AnonymousUser{} }
-	}
-	m.anonymous = m.cfg.AnonymousUser()
-	if isNilUser(m.anonymous) {
-		return nil, errors.New("ginlogin: Config.AnonymousUser returned nil: return a User whose IsAnonymous is true")
 	}
 	exempt := m.cfg.ExemptMethods
 	if exempt == nil {

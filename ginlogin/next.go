@@ -79,12 +79,12 @@ func (m *Manager) setSessionNext(c *gin.Context, next string) error {
 	return m.save(c, h)
 }
 
-// LoginURL returns loginURL with field (usually "next") set to the page to
+// withNext returns loginURL with field (usually "next") set to the page to
 // return to, as Flask-Login's login_url does: other query parameters of
 // loginURL are kept, the field is appended last, and next is reduced to path
-// and query when loginURL is on the same site (see MakeNextParam). With
+// and query when loginURL is on the same site (see nextParam). With
 // next == "" it returns loginURL unchanged.
-func LoginURL(loginURL, next, field string) string {
+func withNext(loginURL, next, field string) string {
 	if next == "" {
 		return loginURL
 	}
@@ -105,18 +105,18 @@ func LoginURL(loginURL, next, field string) string {
 			kept = append(kept, pair)
 		}
 	}
-	kept = append(kept, url.QueryEscape(field)+"="+url.QueryEscape(MakeNextParam(loginURL, next)))
+	kept = append(kept, url.QueryEscape(field)+"="+url.QueryEscape(nextParam(loginURL, next)))
 	u.RawQuery = strings.Join(kept, "&")
 	u.ForceQuery = false
 	return u.String()
 }
 
-// MakeNextParam returns what to put in `next` when sending the visitor of
+// nextParam returns what to put in `next` when sending the visitor of
 // currentURL to loginURL: only the path and query of currentURL when
 // loginURL has no or the same scheme and no or the same host (the fragment
 // is dropped), and currentURL unchanged otherwise (Flask-Login's
 // make_next_param).
-func MakeNextParam(loginURL, currentURL string) string {
+func nextParam(loginURL, currentURL string) string {
 	l, err1 := url.Parse(loginURL)
 	cur, err2 := url.Parse(currentURL)
 	if err1 != nil || err2 != nil {

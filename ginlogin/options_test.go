@@ -20,7 +20,7 @@ func TestAsAPIGuardAnswersJSON(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.LoginURL = "/login" })
 	api := a.engine.Group("/api", LoginRequired(AsAPI()))
-	api.GET("/me", func(c *gin.Context) { c.String(200, CurrentUser(c).ID()) })
+	api.GET("/me", func(c *gin.Context) { c.String(200, idOf(c)) })
 	a.engine.GET("/api-fail", LoginRequired(AsAPI()), func(c *gin.Context) {
 		Fail(c, fmt.Errorf("db: %w", ErrStoreUnavailable))
 	})

@@ -25,7 +25,7 @@ var parityClientSecret = []byte("parity-client-secret-0123456789-abcdefghijklmno
 // /is-fresh and /is-remembered, with the given session protection.
 func newParityClientApp(t *testing.T, p ginlogin.Protection) (*ginlogin.Manager, *gin.Engine, *ginlogintest.User) {
 	t.Helper()
-	notch := &ginlogintest.User{UserID: "1", Name: "Notch"}
+	notch := &ginlogintest.User{ID: "1", Name: "Notch"}
 	mgr, err := ginlogin.New(ginlogin.Config{
 		SecretKeys:        [][]byte{parityClientSecret},
 		SessionStore:      ginlogin.NewCookieStore(parityClientSecret),
@@ -50,7 +50,7 @@ func newParityClientApp(t *testing.T, p ginlogin.Protection) (*ginlogin.Manager,
 
 // serveParity sends a GET for path, logged in as user with opts unless user
 // is nil, and returns the body.
-func serveParity(t *testing.T, mgr *ginlogin.Manager, r *gin.Engine, path string, user ginlogin.User, opts ...ginlogintest.Option) string {
+func serveParity(t *testing.T, mgr *ginlogin.Manager, r *gin.Engine, path string, user ginlogin.User, opts ...ginlogin.LoginOption) string {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	if user != nil {
@@ -74,14 +74,14 @@ func TestParity_UserArgToTestClient(t *testing.T) {
 	assert.Equal(t, "Notch", serveParity(t, mgr, r, "/username", notch))
 	assert.Equal(t, "true", serveParity(t, mgr, r, "/is-fresh", notch))
 	assert.Equal(t, "false", serveParity(t, mgr, r, "/is-remembered", notch))
-	assert.Equal(t, "true", serveParity(t, mgr, r, "/is-remembered", notch, ginlogintest.Remember()))
+	assert.Equal(t, "true", serveParity(t, mgr, r, "/is-remembered", notch, ginlogin.Remember()))
 }
 
 // Flask-Login #106 test_fresh_login_arg_to_test_client
 func TestParity_FreshLoginArgToTestClient(t *testing.T) {
 	mgr, r, notch := newParityClientApp(t, ginlogin.ProtectionOff)
-	assert.Equal(t, "Notch", serveParity(t, mgr, r, "/username", notch, ginlogintest.NotFresh()))
-	assert.Equal(t, "false", serveParity(t, mgr, r, "/is-fresh", notch, ginlogintest.NotFresh()))
+	assert.Equal(t, "Notch", serveParity(t, mgr, r, "/username", notch, ginlogin.NotFresh()))
+	assert.Equal(t, "false", serveParity(t, mgr, r, "/is-fresh", notch, ginlogin.NotFresh()))
 }
 
 // Flask-Login #107 test_session_protection_modes
@@ -97,7 +97,7 @@ func TestParity_SessionProtectionModes(t *testing.T) {
 			mgr, r, notch := newParityClientApp(t, p)
 			assert.Equal(t, "Notch", serveParity(t, mgr, r, "/username", notch))
 			assert.Equal(t, "true", serveParity(t, mgr, r, "/is-fresh", notch))
-			assert.Equal(t, "false", serveParity(t, mgr, r, "/is-fresh", notch, ginlogintest.NotFresh()))
+			assert.Equal(t, "false", serveParity(t, mgr, r, "/is-fresh", notch, ginlogin.NotFresh()))
 
 			srv := httptest.NewServer(r)
 			defer srv.Close()

@@ -5,7 +5,6 @@ package ginlogin
 // Flask-Login has no test for (id_attribute, anonymous_user).
 
 import (
-	"context"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -20,27 +19,30 @@ import (
 )
 
 // Flask-Login #76 test_user_context_processor
-// Different on purpose: there is no context processor that loads the user
-// on every template render. Handlers pass CurrentUser and Flashes to their
-// templates; for an anonymous request the user is an AnonymousUser.
+// Page is the context processor: one call gives the template the current
+// user (nil for nobody) and the flashed messages, consumed.
 func TestParity_UserContextProcessor(t *testing.T) {
 	a := newParityApp(t, func(c *Config) { c.LoginURL = "/login" })
 	a.engine.SetHTMLTemplate(template.Must(template.New("page").Parse(
-		`{{if .user.IsAnonymous}}anonymous{{else}}{{.user.ID}}{{end}}|{{range .flashes}}{{.Category}}:{{.Message}};{{end}}`)))
-	var seen User
+		`{{with .User}}{{.LoginID}}{{else}}anonymous{{end}}|{{range .Flashes}}{{.Category}}:{{.Message}};{{end}}{{.Data}}`)))
+	var seen PageData
 	a.engine.GET("/page", func(c *gin.Context) {
-		seen = CurrentUser(c)
-		c.HTML(200, "page", gin.H{"user": seen, "flashes": Flashes(c)})
+		seen = Page(c, "!")
+		c.HTML(200, "page", seen)
 	})
 	b := a.browser()
 	require.Equal(t, 302, b.get("/protected").Code)
 	_, body := b.text("/page")
-	assert.Equal(t, "anonymous|message:Please log in to access this page.;", body)
-	assert.IsType(t, AnonymousUser{}, seen)
+	assert.Equal(t, "anonymous|message:Please log in to access this page.;!", body)
+	assert.Nil(t, seen.User)
+	_, body = b.text("/page")
+	assert.Equal(t, "anonymous|!", body, "each flash is shown once")
 
 	require.Equal(t, 200, b.get("/login/1").Code)
 	_, body = b.text("/page")
-	assert.Equal(t, "1|", body)
+	assert.Equal(t, "1|!", body)
+	assert.True(t, seen.Fresh)
+	assert.False(t, seen.Remembered)
 }
 
 // Flask-Login #85 test_make_next_param
@@ -53,7 +55,7 @@ func TestParity_MakeNextParam(t *testing.T) {
 		{"/login", "http://localhost/p?x=1&y=2#frag", "/p?x=1&y=2"},
 		{"http://localhost/login", "http://localhost/p?x=1", "/p?x=1"},
 	} {
-		assert.Equal(t, tc.want, MakeNextParam(tc.login, tc.current), "%s %s", tc.login, tc.current)
+		assert.Equal(t, tc.want, nextParam(tc.login, tc.current), "%s %s", tc.login, tc.current)
 	}
 }
 
@@ -70,7 +72,7 @@ func TestParity_LoginURLGeneration(t *testing.T) {
 		{"https://auth.example.com/login?a=b", "http://localhost/p?x=1", "next", "https://auth.example.com/login?a=b&next=http%3A%2F%2Flocalhost%2Fp%3Fx%3D1"},
 		{"/login", "/p?x=1&y=2", "next", "/login?next=%2Fp%3Fx%3D1%26y%3D2"},
 	} {
-		assert.Equal(t, tc.want, LoginURL(tc.login, tc.next, tc.field), "%s %s", tc.login, tc.next)
+		assert.Equal(t, tc.want, withNext(tc.login, tc.next, tc.field), "%s %s", tc.login, tc.next)
 	}
 }
 
@@ -78,13 +80,13 @@ func TestParity_LoginURLGeneration(t *testing.T) {
 // Gin has no endpoint names to resolve (url_for); the login view is its
 // path, and the current page is given as a path.
 func TestParity_LoginURLGenerationWithView(t *testing.T) {
-	assert.Equal(t, "/login?next=%2Fprotected", LoginURL("/login", "/protected", ""))
+	assert.Equal(t, "/login?next=%2Fprotected", withNext("/login", "/protected", ""))
 }
 
 // Flask-Login #88 test_login_url_no_next_url
 func TestParity_LoginURLNoNextURL(t *testing.T) {
-	assert.Equal(t, "/foo", LoginURL("/foo", "", ""))
-	assert.Equal(t, "/foo?a=b", LoginURL("/foo?a=b", "", "n"))
+	assert.Equal(t, "/foo", withNext("/foo", "", ""))
+	assert.Equal(t, "/foo?a=b", withNext("/foo?a=b", "", "n"))
 }
 
 // Flask-Login: no test. Decision: Flask-Login never checks `next` and
@@ -115,9 +117,8 @@ type mixinOnly struct{ UserMixin }
 func TestParity_UserMixinDefaultValues(t *testing.T) {
 	var m UserMixin
 	assert.True(t, m.IsActive())
-	assert.True(t, m.IsAuthenticated())
-	assert.False(t, m.IsAnonymous())
-	assert.True(t, IsLoggedIn(notch))
+	assert.False(t, UserMixin{Inactive: true}.IsActive())
+	assert.True(t, isLoggedIn(notch))
 }
 
 // Flask-Login #95 test_get_id_from_id_attribute
@@ -125,7 +126,7 @@ func TestParity_UserMixinDefaultValues(t *testing.T) {
 // see.
 func TestParity_UserMixinGetIDFromIDAttribute(t *testing.T) {
 	var u User = &testUser{id: "1"}
-	assert.Equal(t, "1", u.ID())
+	assert.Equal(t, "1", u.LoginID())
 	a := newParityApp(t, nil)
 	require.Equal(t, 200, a.browser().get("/login/1").Code)
 	assert.Equal(t, []string{"1"}, a.hooks.users(hookLoggedIn))
@@ -150,7 +151,7 @@ func TestParity_UserMixinGetIDNotImplemented(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
 			a.inlineRoute("/inline/"+tc.name, func(c *gin.Context) error {
-				err = LoginUser(c, &testUser{id: tc.id})
+				err = Login(c, &testUser{id: tc.id})
 				return err
 			})
 			res := a.browser().inline("/inline/" + tc.name)
@@ -162,7 +163,7 @@ func TestParity_UserMixinGetIDNotImplemented(t *testing.T) {
 }
 
 // Flask-Login #97 test_equality
-// UserMixin's == becomes SameUser: same account ID, neither anonymous.
+// UserMixin's == becomes sameUser: same account ID, neither nil.
 // Comparing with a non-user value does not compile.
 func TestParity_UserMixinEquality(t *testing.T) {
 	first, same, different := &testUser{id: "1"}, &testUser{id: "1"}, &testUser{id: "2"}
@@ -174,13 +175,12 @@ func TestParity_UserMixinEquality(t *testing.T) {
 		{"same id", first, same, true},
 		{"itself", first, first, true},
 		{"different id", first, different, false},
-		{"anonymous", AnonymousUser{}, AnonymousUser{}, false},
-		{"user and anonymous", first, AnonymousUser{}, false},
 		{"nil", first, nil, false},
+		{"both nil", nil, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, SameUser(tc.a, tc.b))
-			assert.Equal(t, tc.want, SameUser(tc.b, tc.a))
+			assert.Equal(t, tc.want, sameUser(tc.a, tc.b))
+			assert.Equal(t, tc.want, sameUser(tc.b, tc.a))
 		})
 	}
 }
@@ -190,20 +190,25 @@ func TestParity_UserMixinEquality(t *testing.T) {
 // pointer users hash by identity, not by ID.
 func TestParity_UserMixinHashable(t *testing.T) {
 	first, same := &testUser{id: "1"}, &testUser{id: "1"}
-	seen := map[User]int{first: 1, same: 2, AnonymousUser{}: 3}
-	assert.Len(t, seen, 3)
+	seen := map[User]int{first: 1, same: 2}
+	assert.Len(t, seen, 2)
 	assert.Equal(t, 1, seen[first])
-	assert.Equal(t, 3, seen[AnonymousUser{}])
 }
 
 // Flask-Login #99 test_values (AnonymousUserMixin)
+// Different on purpose: nobody is a nil User, so there are no anonymous
+// values to get wrong. Every accessor says "nobody" the same way.
 func TestParity_AnonymousUserValues(t *testing.T) {
-	var u User = AnonymousUser{}
-	assert.False(t, u.IsActive())
-	assert.False(t, u.IsAuthenticated())
-	assert.True(t, u.IsAnonymous())
-	assert.Empty(t, u.ID(), "Flask's get_id() returns None")
-	assert.False(t, IsLoggedIn(u))
+	a := newParityApp(t, nil)
+	a.engine.GET("/nobody", func(c *gin.Context) {
+		u, err := CurrentUser(c)
+		_, current := Current[*testUser](c)
+		_, fromGin := FromContext(c)
+		_, fromCtx := FromContext(c.Request.Context())
+		c.String(200, "%v %v %v %v %v", u == nil, err, current, fromGin, fromCtx)
+	})
+	_, body := a.browser().text("/nobody")
+	assert.Equal(t, "true <nil> false false false", body)
 }
 
 // tokenUser follows Flask-Login's "alternative tokens" pattern: its ID is a
@@ -213,7 +218,7 @@ type tokenUser struct {
 	account, token string
 }
 
-func (u *tokenUser) ID() string { return u.token }
+func (u *tokenUser) LoginID() string { return u.token }
 
 // Flask-Login: no test ("id_attribute customisation"). Go has no
 // id_attribute: ID() is whatever the application wants stored, e.g. a
@@ -224,7 +229,7 @@ func TestParity_AlternativeTokenID(t *testing.T) {
 	tokens := newUserDB(alice)
 	a := newParityApp(t, func(c *Config) { c.UserLoader = tokens.load })
 	a.engine.GET("/login-alice", func(c *gin.Context) {
-		if err := LoginUser(c, alice); err != nil {
+		if err := Login(c, alice); err != nil {
 			Fail(c, err)
 			return
 		}
@@ -248,41 +253,6 @@ func TestParity_AlternativeTokenID(t *testing.T) {
 	tokens.put(&tokenUser{account: "alice", token: "tok-2"})
 	_, body = b.text("/account")
 	assert.Equal(t, "Anonymous", body)
-}
-
-// guest is a custom anonymous user.
-type guest struct{ AnonymousUser }
-
-func (guest) ID() string { return "guest" }
-
-// Flask-Login: no test ("anonymous_user factory customisation").
-// Config.AnonymousUser makes the user of anonymous requests; the guards
-// still refuse it and LogoutUser leaves it in place.
-func TestParity_AnonymousUserFactory(t *testing.T) {
-	a := newParityApp(t, func(c *Config) { c.AnonymousUser = func() User { return guest{} } })
-	var seen User
-	a.engine.GET("/guest", func(c *gin.Context) {
-		seen = CurrentUser(c)
-		c.String(200, seen.ID())
-	})
-	b := a.browser()
-	_, body := b.text("/guest")
-	assert.Equal(t, "guest", body)
-	assert.IsType(t, guest{}, seen)
-	assert.Equal(t, 401, b.get("/protected").Code)
-
-	require.Equal(t, 200, b.get("/login/1").Code)
-	require.Equal(t, 200, b.get("/logout").Code)
-	_, body = b.text("/guest")
-	assert.Equal(t, "guest", body)
-	assert.Equal(t, "guest", a.browser().who().ID)
-
-	_, err := New(Config{
-		SecretKeys: [][]byte{testSecret}, SessionStore: NewCookieStore(testSecret),
-		UserLoader: func(context.Context, string) (User, error) { return nil, nil },
-		Logger:     parityConfig().Logger, AnonymousUser: func() User { return nil },
-	})
-	assert.ErrorContains(t, err, "Config.AnonymousUser returned nil")
 }
 
 // Flask-Login §1.2 module constants and §1.4 defaults: the values ginlogin

@@ -303,8 +303,8 @@ func TestParity_HooksMayReadCurrentUser(t *testing.T) {
 	seen := map[string]string{}
 	record := func(name string) func(*gin.Context, User) {
 		return func(c *gin.Context, u User) {
-			if cur := CurrentUser(c); SameUser(cur, u) {
-				seen[name] = cur.ID()
+			if cur, _ := CurrentUser(c); sameUser(cur, u) {
+				seen[name] = cur.LoginID()
 			}
 		}
 	}
@@ -314,7 +314,7 @@ func TestParity_HooksMayReadCurrentUser(t *testing.T) {
 		c.Hooks.LoadedFromCookie = record("cookie")
 		c.Hooks.LoadedFromRequest = record("request")
 		c.Hooks.LoginConfirmed = record("confirmed")
-		c.Hooks.Accessed = func(c *gin.Context) { seen["accessed"] = CurrentUser(c).ID() }
+		c.Hooks.Accessed = func(c *gin.Context) { seen["accessed"] = idOf(c) }
 	})
 	b := a.browser()
 	require.Equal(t, 200, b.get("/login/1?remember=1").Code)

@@ -267,7 +267,7 @@ func TestParity_SetCookieWithInvalidCustomDurationRaisesException(t *testing.T) 
 		{0, ""},
 	} {
 		t.Run(tc.d.String(), func(t *testing.T) {
-			a.inlineRoute("/inline/"+tc.d.String(), func(c *gin.Context) error { return LoginUser(c, notch, RememberFor(tc.d)) })
+			a.inlineRoute("/inline/"+tc.d.String(), func(c *gin.Context) error { return Login(c, notch, RememberFor(tc.d)) })
 			res := a.browser().inline("/inline/" + tc.d.String())
 			assert.Equal(t, tc.wantErr, res.Err)
 			assert.Equal(t, tc.wantErr != "", res.Anonymous)

@@ -27,7 +27,7 @@ import (
 )
 
 // hookLog records every Hooks call: how often each ran and with which user
-// ("<anonymous>" for the anonymous user, "" for hooks without one).
+// ("" for nobody and for hooks without one).
 type hookLog struct {
 	mu      sync.Mutex
 	calls   map[string][]string
@@ -40,12 +40,8 @@ func (l *hookLog) record(name string, u User) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	who := ""
-	switch {
-	case u == nil:
-	case u.IsAnonymous():
-		who = "<anonymous>"
-	default:
-		who = u.ID()
+	if u != nil {
+		who = u.LoginID()
 	}
 	l.calls[name] = append(l.calls[name], who)
 }
@@ -102,10 +98,16 @@ func (l *hookLog) hooks() Hooks {
 		LoadedFromCookie:  func(_ *gin.Context, u User) { l.record(hookLoadedFromCookie, u) },
 		LoadedFromRequest: func(_ *gin.Context, u User) { l.record(hookLoadedFromRequest, u) },
 		LoginConfirmed:    func(_ *gin.Context, u User) { l.record(hookLoginConfirmed, u) },
-		Unauthorized:      func(*gin.Context) { l.record(hookUnauthorized, nil) },
-		NeedsRefresh:      func(*gin.Context) { l.record(hookNeedsRefresh, nil) },
-		Accessed:          func(*gin.Context) { l.record(hookAccessed, nil) },
-		SessionProtected:  func(*gin.Context) { l.record(hookSessionProtected, nil) },
+		Denied: func(_ *gin.Context, reason error) {
+			switch {
+			case errors.Is(reason, ErrNotAuthenticated):
+				l.record(hookUnauthorized, nil)
+			case errors.Is(reason, ErrNeedsRefresh):
+				l.record(hookNeedsRefresh, nil)
+			}
+		},
+		Accessed:         func(*gin.Context) { l.record(hookAccessed, nil) },
+		SessionProtected: func(*gin.Context) { l.record(hookSessionProtected, nil) },
 		SessionEnded: func(_ *gin.Context, reason error) {
 			l.record(hookSessionEnded, nil)
 			l.mu.Lock()
@@ -153,10 +155,10 @@ func newParityApp(t *testing.T, mutate func(*Config)) *parityApp {
 		}
 	})
 	r := a.engine
-	r.GET("/secret", Unauthorized)
-	r.GET("/needs-refresh", NeedsRefresh)
+	r.GET("/secret", func(c *gin.Context) { Deny(c, ErrNotAuthenticated) })
+	r.GET("/needs-refresh", func(c *gin.Context) { Deny(c, ErrNeedsRefresh) })
 	loginPage := func(c *gin.Context) {
-		_ = CurrentUser(c) // Flask's test touches current_user here
+		_, _ = CurrentUser(c) // Flask's test touches current_user here
 		c.String(200, NextURL(c, ""))
 	}
 	r.GET("/login", loginPage)
@@ -255,15 +257,14 @@ func TestParity_StaticLoadsAnonymous(t *testing.T) {
 	var seen User
 	static := a.engine.Group("/static", func(c *gin.Context) {
 		c.Next()
-		seen = CurrentUser(c)
+		seen, _ = CurrentUser(c)
 	})
 	static.StaticFS("/", http.FS(fstest.MapFS{"favicon.ico": {Data: []byte("icon")}}))
 
 	rec := a.browser().get("/static/favicon.ico")
 	require.Equal(t, 200, rec.Code)
 	assert.Equal(t, "icon", rec.Body.String())
-	require.NotNil(t, seen)
-	assert.True(t, seen.IsAnonymous())
+	assert.Nil(t, seen, "nobody")
 }
 
 // Flask-Login #2 test_static_loads_without_accessing_session
@@ -293,7 +294,7 @@ func TestParity_InitApp(t *testing.T) {
 	a := newParityApp(t, nil)
 	other := gin.New()
 	other.Use(Middleware(a.mgr))
-	other.GET("/whoami", func(c *gin.Context) { c.String(200, CurrentUser(c).ID()) })
+	other.GET("/whoami", func(c *gin.Context) { c.String(200, idOf(c)) })
 
 	b := a.browser()
 	require.Equal(t, 200, b.get("/login/2").Code)
@@ -311,13 +312,13 @@ func TestParity_ClassInit(t *testing.T) {
 	r := gin.New()
 	r.Use(sessions.Sessions(a.cfg.SessionCookie.Name, a.cfg.SessionStore), Middleware(a.mgr))
 	r.GET("/login/:id", func(c *gin.Context) {
-		if err := LoginUser(c, notch); err != nil {
+		if err := Login(c, notch); err != nil {
 			Fail(c, err)
 			return
 		}
 		c.String(200, "ok")
 	})
-	r.GET("/whoami", func(c *gin.Context) { c.String(200, CurrentUser(c).ID()) })
+	r.GET("/whoami", func(c *gin.Context) { c.String(200, idOf(c)) })
 	b := a.browser()
 	b.handler = r
 	require.Equal(t, 200, b.get("/login/1").Code)
@@ -342,26 +343,25 @@ func TestParity_NoUserLoaderRaises(t *testing.T) {
 // client, and the handler runs with the anonymous user.
 func TestParity_OptionsCallExempt(t *testing.T) {
 	a := newParityApp(t, nil)
-	var seen User
+	seen := User(&testUser{id: "not called"})
 	a.engine.OPTIONS("/secret", LoginRequired(), FreshLoginRequired(), func(c *gin.Context) {
-		seen = CurrentUser(c)
+		seen, _ = CurrentUser(c)
 		c.Status(200)
 	})
 	rec := a.browser().do(http.MethodOptions, "/secret", nil)
 	assert.Equal(t, 200, rec.Code)
-	require.NotNil(t, seen)
-	assert.True(t, seen.IsAnonymous())
+	assert.Nil(t, seen, "the handler ran, for nobody")
 	assert.Equal(t, 0, a.hooks.count(hookUnauthorized))
 }
 
 // Flask-Login #7 test_test_request_context_users_are_anonymous
-// A bare gin.Context (no request through the middleware) has the anonymous
-// user; LoadUser says why.
+// A bare gin.Context (no request through the middleware) has no user;
+// CurrentUser says why.
 func TestParity_TestRequestContextUsersAreAnonymous(t *testing.T) {
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
 	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
-	assert.True(t, CurrentUser(c).IsAnonymous())
-	_, err := LoadUser(c)
+	u, err := CurrentUser(c)
+	assert.Nil(t, u)
 	assert.ErrorIs(t, err, ErrNoMiddleware)
 }
 
@@ -390,8 +390,11 @@ func (a *parityApp) inlineRoute(path string, action func(c *gin.Context) error) 
 		if err := action(c); err != nil {
 			res.Err = err.Error()
 		}
-		u := CurrentUser(c)
-		res.User, res.Anonymous = u.ID(), u.IsAnonymous()
+		if u, _ := CurrentUser(c); u != nil {
+			res.User = u.LoginID()
+		} else {
+			res.Anonymous = true
+		}
 		res.Fresh, res.Remembered = IsFresh(c), IsRemembered(c)
 		c.JSON(200, res)
 	})
@@ -411,7 +414,7 @@ func (b *browser) inline(target string) inlineResult {
 // user at once, the login is fresh and not remembered.
 func TestParity_LoginUser(t *testing.T) {
 	a := newParityApp(t, nil)
-	a.inlineRoute("/inline", func(c *gin.Context) error { return LoginUser(c, notch) })
+	a.inlineRoute("/inline", func(c *gin.Context) error { return Login(c, notch) })
 	res := a.browser().inline("/inline")
 	assert.Empty(t, res.Err)
 	assert.Equal(t, "1", res.User)
@@ -422,7 +425,7 @@ func TestParity_LoginUser(t *testing.T) {
 // Flask-Login #10 test_login_user_not_fresh
 func TestParity_LoginUserNotFresh(t *testing.T) {
 	a := newParityApp(t, nil)
-	a.inlineRoute("/inline", func(c *gin.Context) error { return LoginUser(c, notch, NotFresh()) })
+	a.inlineRoute("/inline", func(c *gin.Context) error { return Login(c, notch, NotFresh()) })
 	b := a.browser()
 	res := b.inline("/inline")
 	assert.Empty(t, res.Err)
@@ -446,7 +449,7 @@ func TestParity_LoginUserEmitsSignal(t *testing.T) {
 func TestParity_LoginInactiveUser(t *testing.T) {
 	a := newParityApp(t, nil)
 	a.inlineRoute("/inline", func(c *gin.Context) error {
-		err := LoginUser(c, creeper)
+		err := Login(c, creeper)
 		if !errors.Is(err, ErrInactiveUser) {
 			t.Errorf("LoginUser(inactive) = %v, want ErrInactiveUser", err)
 		}
@@ -461,17 +464,19 @@ func TestParity_LoginInactiveUser(t *testing.T) {
 }
 
 // Flask-Login #13 test_login_inactive_user_forced
-// Force logs the inactive user in; as with Flask's UserMixin (authenticated
-// follows active) the guards still refuse it.
+// Force logs the inactive user in (Hooks.LoggedIn runs, the session holds
+// the login); as with Flask's UserMixin (authenticated follows active) the
+// guards and accessors still treat it as nobody.
 func TestParity_LoginInactiveUserForced(t *testing.T) {
 	a := newParityApp(t, nil)
-	a.inlineRoute("/inline", func(c *gin.Context) error { return LoginUser(c, creeper, Force()) })
+	a.inlineRoute("/inline", func(c *gin.Context) error { return Login(c, creeper, Force()) })
 	b := a.browser()
 	res := b.inline("/inline")
 	assert.Empty(t, res.Err)
-	assert.Equal(t, "3", res.User)
+	assert.True(t, res.Anonymous)
+	assert.Equal(t, []string{"3"}, a.hooks.users(hookLoggedIn))
 	w := b.who()
-	assert.Equal(t, "3", w.ID)
+	assert.True(t, w.Anonymous)
 	assert.False(t, w.LoggedIn)
 	assert.Equal(t, 401, b.get("/protected").Code)
 	assert.Equal(t, []string{"3"}, a.hooks.users(hookLoggedIn))
@@ -481,10 +486,10 @@ func TestParity_LoginInactiveUserForced(t *testing.T) {
 func TestParity_LogoutLogsOutCurrentUser(t *testing.T) {
 	a := newParityApp(t, nil)
 	a.inlineRoute("/inline", func(c *gin.Context) error {
-		if err := LoginUser(c, notch); err != nil {
+		if err := Login(c, notch); err != nil {
 			return err
 		}
-		return LogoutUser(c)
+		return Logout(c)
 	})
 	b := a.browser()
 	res := b.inline("/inline")
@@ -509,18 +514,18 @@ func TestParity_LogoutWithoutCurrentUser(t *testing.T) {
 	a := newParityApp(t, nil)
 	b := a.browser()
 	require.Equal(t, 200, b.get("/logout").Code)
-	assert.Equal(t, []string{"<anonymous>"}, a.hooks.users(hookLoggedOut))
+	assert.Equal(t, []string{""}, a.hooks.users(hookLoggedOut), "LoggedOut ran for nobody")
 }
 
 // Flask-Login: no test ("current_user outside a request is None").
-// Outside a request there is no user: CurrentUser(nil) is the anonymous
-// user (accessors never panic), FromContext of a background context finds
-// none, LoadUser reports the missing middleware.
+// Outside a request there is no user: CurrentUser(nil) is nil with
+// ErrNoMiddleware (accessors never panic), FromContext of a background
+// context finds none.
 func TestParity_CurrentUserOutsideRequest(t *testing.T) {
-	assert.True(t, CurrentUser(nil).IsAnonymous())
 	u, ok := FromContext(context.Background())
 	assert.False(t, ok)
 	assert.Nil(t, u)
-	_, err := LoadUser(nil)
+	u, err := CurrentUser(nil)
+	assert.Nil(t, u)
 	assert.ErrorIs(t, err, ErrNoMiddleware)
 }

@@ -6,6 +6,7 @@ package ginlogin
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -55,13 +56,13 @@ func TestParity_UnauthorizedFlashMessageLocalized(t *testing.T) {
 }
 
 // Flask-Login #22 test_unauthorized_uses_authorized_handler
-// Config.Unauthorized is Flask's unauthorized_handler: its response is the
-// response, and the Unauthorized hook still runs first.
+// Config.DenyHandler is Flask's unauthorized_handler: its response is the
+// response, and Hooks.Denied still runs first.
 func TestParity_UnauthorizedUsesAuthorizedHandler(t *testing.T) {
 	var reasons []error
 	a := newParityApp(t, func(c *Config) {
 		c.LoginURL = "/login"
-		c.Unauthorized = func(c *gin.Context, reason error) {
+		c.DenyHandler = func(c *gin.Context, reason error) {
 			reasons = append(reasons, reason)
 			c.String(401, "This is secret!")
 		}
@@ -168,7 +169,11 @@ func TestParity_SetLoginViewWithoutBlueprints(t *testing.T) {
 // Flask-Login #49 test_needs_refresh_uses_handler
 func TestParity_NeedsRefreshUsesHandler(t *testing.T) {
 	a := newParityApp(t, func(c *Config) {
-		c.NeedsRefresh = func(c *gin.Context) { c.String(200, "Needs Refresh!") }
+		c.DenyHandler = func(c *gin.Context, reason error) {
+			if errors.Is(reason, ErrNeedsRefresh) {
+				c.String(200, "Needs Refresh!")
+			}
+		}
 	})
 	b := a.browser()
 	require.Equal(t, 200, b.get("/login/1?remember=1").Code)
@@ -278,7 +283,7 @@ func TestParity_LoginRequiredDecoratorWithAsync(t *testing.T) {
 				done <- "no user"
 				return
 			}
-			done <- u.ID()
+			done <- u.LoginID()
 		}()
 		c.String(200, "Access Granted to "+<-done)
 	})
@@ -355,6 +360,7 @@ func TestParity_UnauthorizedUsesHostFromNextURL(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "http://foo.example/secret", nil)
+			req.Header.Set("Accept", navigationAccept)
 			for k, v := range tc.headers {
 				req.Header.Set(k, v)
 			}
@@ -373,6 +379,7 @@ func TestParity_UnauthorizedUsesHostFromNextURL(t *testing.T) {
 func TestParity_UnauthorizedUsesHostFromConfigWhenAvailable(t *testing.T) {
 	a := newParityApp(t, func(c *Config) { c.LoginURL = "https://good.example/login" })
 	req := httptest.NewRequest(http.MethodGet, "http://bad.example/secret", nil)
+	req.Header.Set("Accept", navigationAccept)
 	req.Header.Set("X-Forwarded-Host", "proxy.example")
 	rec := httptest.NewRecorder()
 	a.engine.ServeHTTP(rec, req)

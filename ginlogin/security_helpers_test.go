@@ -156,7 +156,7 @@ func (a *testApp) stamped(id, stamp string) *stampedUser {
 //	/revoke/:id          revoke one device by its public ID
 func addAccountRoutes(a *testApp) {
 	a.engine.GET("/password/:stamp", LoginRequired(), func(c *gin.Context) {
-		u, ok := CurrentUser(c).(*stampedUser)
+		u, ok := Current[*stampedUser](c)
 		if !ok {
 			c.String(400, "not a stamped user")
 			return

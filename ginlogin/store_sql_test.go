@@ -35,7 +35,7 @@ type storeApp struct {
 func newStoreApp(t *testing.T, store ginlogin.RememberStore) *storeApp {
 	t.Helper()
 	secret := []byte("store-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
-	users := ginlogintest.NewUsers(&ginlogintest.User{UserID: "alice", Name: "Alice"})
+	users := ginlogintest.NewUsers(&ginlogintest.User{ID: "alice", Name: "Alice"})
 	logs := &testsupport.LockedBuffer{}
 	mgr, err := ginlogin.New(ginlogin.Config{
 		SecretKeys:    [][]byte{secret},
@@ -49,7 +49,7 @@ func newStoreApp(t *testing.T, store ginlogin.RememberStore) *storeApp {
 	r.Use(ginlogin.Middleware(mgr))
 	r.GET("/login", func(c *gin.Context) {
 		u, _ := users.Load(c, "alice")
-		if err := ginlogin.LoginUser(c, u, ginlogin.Remember()); err != nil {
+		if err := ginlogin.Login(c, u, ginlogin.Remember()); err != nil {
 			ginlogin.Fail(c, err)
 			return
 		}

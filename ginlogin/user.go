@@ -7,25 +7,34 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// User is what the library needs to know about an account. Return values
-// must be cheap: the guards call them on every protected request.
+// User is what the library needs to know about an account: two methods,
+// so that an application's own user type satisfies it with a line or two.
+// Return values must be cheap: the guards call them on every protected
+// request. "Nobody is logged in" is a nil User everywhere in the API
+// (Flask-Login's AnonymousUserMixin has no Go counterpart: nil says it).
 //
-// ID must be stable, non-empty, at most MaxUserIDLength bytes, and must not be
-// reused for another account (a stable random ID is best). Any UTF-8 is fine:
-// the library encodes IDs before putting them in cookies.
+// The identity method is LoginID rather than ID so that the most common
+// primary-key field of a Go struct, ID, stays free:
+//
+//	type Account struct {
+//		ID    int64
+//		Email string
+//		ginlogin.UserMixin
+//	}
+//
+//	func (a *Account) LoginID() string { return strconv.FormatInt(a.ID, 10) }
 type User interface {
-	// ID returns the value passed back to Config.UserLoader.
-	ID() string
-	// IsActive reports whether the account may log in. LoginUser refuses
-	// inactive users unless forced, the guards and IsLoggedIn treat an
-	// inactive user as not authenticated whatever IsAuthenticated says, and
-	// a remember cookie of an inactive user is deleted (with its device,
-	// given a RememberStore) instead of restoring the login.
+	// LoginID returns the value passed back to Config.UserLoader. It must
+	// be stable, non-empty, at most MaxUserIDLength bytes, and never
+	// reused for another account (a stable random ID is best). Any UTF-8
+	// is fine: the library encodes it before putting it in a cookie.
+	LoginID() string
+	// IsActive reports whether the account may be logged in. Login refuses
+	// an inactive user unless forced, the guards and accessors treat a
+	// logged-in user who became inactive as nobody, and a remember cookie
+	// of an inactive user is deleted (with its device, given a
+	// RememberStore) instead of restoring the login.
 	IsActive() bool
-	// IsAuthenticated reports whether the user proved who they are.
-	IsAuthenticated() bool
-	// IsAnonymous reports whether this is the stand-in for "nobody".
-	IsAnonymous() bool
 }
 
 // AuthStamper is an optional interface for users. AuthStamp returns a value
@@ -39,11 +48,10 @@ type AuthStamper interface {
 	AuthStamp() string
 }
 
-// UserMixin gives a user type Flask-Login's defaults when embedded: active,
-// authenticated, not anonymous. The embedding type supplies ID(). Set
-// Inactive to refuse logins; a type may also define its own IsActive instead.
-// Either way the guards treat an inactive user as not authenticated, so
-// "authenticated follows active" holds as it does in Flask-Login.
+// UserMixin gives a user type IsActive when embedded, as Flask-Login's
+// UserMixin gives is_active: the zero value is active; set Inactive to
+// refuse logins. The embedding type supplies LoginID. A type may define its
+// own IsActive instead.
 type UserMixin struct {
 	// Inactive marks the account as disabled. The zero value is active.
 	Inactive bool
@@ -52,43 +60,18 @@ type UserMixin struct {
 // IsActive reports !Inactive.
 func (m UserMixin) IsActive() bool { return !m.Inactive }
 
-// IsAuthenticated follows IsActive, as Flask-Login's UserMixin does.
-func (m UserMixin) IsAuthenticated() bool { return !m.Inactive }
+// isLoggedIn reports whether u is a real, active user: the check every guard
+// and accessor makes. It is false for nil, including a nil pointer in the
+// User interface.
+func isLoggedIn(u User) bool { return !isNilUser(u) && u.IsActive() }
 
-// IsAnonymous is always false for a real user.
-func (UserMixin) IsAnonymous() bool { return false }
-
-// AnonymousUser is the default user for requests that nobody is logged in
-// to. Its ID is empty; it is never active or authenticated.
-type AnonymousUser struct{}
-
-// ID returns "".
-func (AnonymousUser) ID() string { return "" }
-
-// IsActive returns false.
-func (AnonymousUser) IsActive() bool { return false }
-
-// IsAuthenticated returns false.
-func (AnonymousUser) IsAuthenticated() bool { return false }
-
-// IsAnonymous returns true.
-func (AnonymousUser) IsAnonymous() bool { return true }
-
-// IsLoggedIn reports whether u is a real, active, authenticated user: the
-// check every guard makes. It is false for nil, including a nil pointer in
-// the User interface.
-func IsLoggedIn(u User) bool {
-	return !isNilUser(u) && !u.IsAnonymous() && u.IsAuthenticated() && u.IsActive()
-}
-
-// SameUser reports whether a and b are the same non-anonymous account,
-// comparing IDs (Flask-Login's UserMixin equality). It is false when
-// either is nil.
-func SameUser(a, b User) bool {
-	if isNilUser(a) || isNilUser(b) || a.IsAnonymous() || b.IsAnonymous() {
+// sameUser reports whether a and b are the same account, comparing login
+// IDs (Flask-Login's UserMixin equality). It is false when either is nil.
+func sameUser(a, b User) bool {
+	if isNilUser(a) || isNilUser(b) {
 		return false
 	}
-	return a.ID() == b.ID()
+	return a.LoginID() == b.LoginID()
 }
 
 // isNilUser reports whether u is nil or holds a nil pointer, map, slice,

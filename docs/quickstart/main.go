@@ -18,13 +18,13 @@ import (
 
 // User is the application's account type.
 type User struct {
-	ginlogin.UserMixin // active, authenticated, not anonymous
+	ginlogin.UserMixin // IsActive: true unless Inactive is set
 	Email, Name        string
 	PasswordHash       []byte
 }
 
-// ID is what the session stores and UserLoader receives.
-func (u *User) ID() string { return u.Email }
+// LoginID is what the session stores and UserLoader receives.
+func (u *User) LoginID() string { return u.Email }
 
 // AuthStamp ends every login of the user when the password changes.
 func (u *User) AuthStamp() string { return string(u.PasswordHash) }
@@ -63,7 +63,7 @@ func newSite(secret []byte) (http.Handler, error) {
 			if u, ok := users[id]; ok {
 				return u, nil
 			}
-			return nil, nil // unknown: anonymous
+			return nil, nil // unknown: nobody is logged in
 		},
 		LoginURL: "/login",
 	})
@@ -90,14 +90,14 @@ func newSite(secret []byte) (http.Handler, error) {
 		if c.PostForm("remember") == "on" {
 			opts = append(opts, ginlogin.Remember())
 		}
-		if err := ginlogin.LoginUser(c, u, opts...); err != nil {
+		if err := ginlogin.Login(c, u, opts...); err != nil {
 			ginlogin.Fail(c, err)
 			return
 		}
 		c.Redirect(http.StatusSeeOther, ginlogin.NextURL(c, "/dashboard"))
 	})
 	r.POST("/logout", func(c *gin.Context) {
-		if err := ginlogin.LogoutUser(c); err != nil {
+		if err := ginlogin.Logout(c); err != nil {
 			ginlogin.Fail(c, err)
 			return
 		}

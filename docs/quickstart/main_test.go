@@ -105,7 +105,7 @@ func TestQuickStartTranscript(t *testing.T) {
 		return send(t, client, req)
 	}
 
-	res, _ := get("/dashboard", nil)
+	res, _ := get("/dashboard", http.Header{"Accept": {"text/html"}}) // a browser
 	assert.Equal(t, http.StatusFound, res.StatusCode)
 	assert.Equal(t, "/login?next=%2Fdashboard", res.Header.Get("Location"))
 	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
@@ -128,7 +128,7 @@ func TestQuickStartTranscript(t *testing.T) {
 	assert.Equal(t, "Hello, Ada!\n", body)
 	assert.Equal(t, "text/plain; charset=utf-8", res.Header.Get("Content-Type"))
 
-	res, body = send(t, http.DefaultClient, mustRequest(t, srv.URL+"/api/me", http.Header{"Accept": {"application/json"}}))
+	res, body = send(t, http.DefaultClient, mustRequest(t, srv.URL+"/api/me", http.Header{"Accept": {"*/*"}})) // plain curl
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	assert.Equal(t, "application/json; charset=utf-8", res.Header.Get("Content-Type"))
 	assert.JSONEq(t, `{"error":"unauthorized","message":"Please log in to access this page."}`, body)

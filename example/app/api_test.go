@@ -105,7 +105,8 @@ func TestAPIMe(t *testing.T) {
 		header       http.Header
 	}{
 		{"anonymous without Accept", "", nil},
-		{"anonymous asking for HTML", "", http.Header{"Accept": {"text/html"}}},
+		{"anonymous curl", "", http.Header{"Accept": {"*/*"}}},
+		{"anonymous fetch() asking for HTML", "", http.Header{"Accept": {"text/html"}, "X-Requested-With": {"XMLHttpRequest"}}},
 		{"unknown token", "glx_not-a-real-token", nil},
 		{"token without the prefix", strings.TrimPrefix(token, "glx_"), nil},
 		{"other scheme", "", http.Header{"Authorization": {"Basic " + token}}},
@@ -115,15 +116,21 @@ func TestAPIMe(t *testing.T) {
 			assert.Equal(t, http.StatusUnauthorized, res.status)
 			assert.Equal(t, "application/json; charset=utf-8", res.header.Get("Content-Type"))
 			assert.Contains(t, res.body, `"error":"unauthorized"`)
+			assert.Equal(t, "Bearer", res.header.Get("WWW-Authenticate"), "the token scheme is announced")
 		})
 	}
+	t.Run("a browser's page request is sent to log in", func(t *testing.T) {
+		res := s.api(http.MethodGet, "/api/me", "", http.Header{"Accept": {"text/html,*/*;q=0.8"}})
+		assert.Equal(t, http.StatusFound, res.status)
+		assert.Equal(t, "/login?next=%2Fapi%2Fme", res.header.Get("Location"))
+	})
 	t.Run("a token cannot make tokens", func(t *testing.T) {
 		res := s.api(http.MethodPost, "/api/tokens", token, nil)
 		assert.Equal(t, http.StatusForbidden, res.status)
 	})
 	t.Run("tokens only work on the API", func(t *testing.T) {
 		res := s.api(http.MethodGet, "/dashboard", token, nil)
-		assert.Equal(t, http.StatusFound, res.status)
+		assert.Equal(t, http.StatusUnauthorized, res.status, "an API client is told, not redirected")
 	})
 	t.Run("anonymous cannot make tokens", func(t *testing.T) {
 		res := s.api(http.MethodPost, "/api/tokens", "", nil)

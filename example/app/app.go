@@ -177,18 +177,18 @@ func (a *App) hooks() ginlogin.Hooks {
 	log := a.cfg.Logger
 	return ginlogin.Hooks{
 		LoggedIn: func(c *gin.Context, u ginlogin.User) {
-			log.Info("user logged in", "user_id", u.ID())
+			log.Info("user logged in", "user_id", u.LoginID())
 		},
 		LoggedOut: func(c *gin.Context, u ginlogin.User) {
-			if !u.IsAnonymous() {
-				log.Info("user logged out", "user_id", u.ID())
+			if u != nil {
+				log.Info("user logged out", "user_id", u.LoginID())
 			}
 		},
 		LoadedFromCookie: func(c *gin.Context, u ginlogin.User) {
-			log.Info("login restored from a remember cookie", "user_id", u.ID())
+			log.Info("login restored from a remember cookie", "user_id", u.LoginID())
 		},
 		LoginConfirmed: func(c *gin.Context, u ginlogin.User) {
-			log.Info("login confirmed with the password", "user_id", u.ID())
+			log.Info("login confirmed with the password", "user_id", u.LoginID())
 		},
 		SessionEnded: func(c *gin.Context, reason error) {
 			log.Info("session ended", "reason", reason)

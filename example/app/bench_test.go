@@ -164,7 +164,7 @@ func baselineHandler(b *testing.B, sqlitePath string) (http.Handler, map[string]
 	r.Use(sessions.Sessions("session", cookie.NewStore(ginlogin.SessionKeyPairs(testSecret)...)))
 	r.GET("/bench-login", func(c *gin.Context) {
 		s := sessions.Default(c)
-		s.Set("user_id", u.ID())
+		s.Set("user_id", u.LoginID())
 		if err := s.Save(); err != nil {
 			c.AbortWithStatus(http.StatusInternalServerError)
 			return
@@ -186,7 +186,7 @@ func baselineHandler(b *testing.B, sqlitePath string) (http.Handler, map[string]
 			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"id": user.ID(), "email": user.Email, "name": user.Name})
+		c.JSON(http.StatusOK, gin.H{"id": user.LoginID(), "email": user.Email, "name": user.Name})
 	})
 	jar := map[string]*http.Cookie{}
 	rec := httptest.NewRecorder()

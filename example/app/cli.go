@@ -93,10 +93,10 @@ func RunUserCommand(ctx context.Context, cfg Config, args []string, stdin io.Rea
 		if err != nil {
 			return err
 		}
-		if err := users.SetActive(ctx, u.ID(), false); err != nil {
+		if err := users.SetActive(ctx, u.LoginID(), false); err != nil {
 			return err
 		}
-		if err := devices.DeleteUserDevices(ctx, u.ID()); err != nil {
+		if err := devices.DeleteUserDevices(ctx, u.LoginID()); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "deactivated %s and logged it out everywhere\n", u.Email)
@@ -107,7 +107,7 @@ func RunUserCommand(ctx context.Context, cfg Config, args []string, stdin io.Rea
 		if err != nil {
 			return err
 		}
-		if err := users.SetActive(ctx, u.ID(), true); err != nil {
+		if err := users.SetActive(ctx, u.LoginID(), true); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "activated %s\n", u.Email)
@@ -118,13 +118,13 @@ func RunUserCommand(ctx context.Context, cfg Config, args []string, stdin io.Rea
 		if err != nil {
 			return err
 		}
-		if err := devices.DeleteUserDevices(ctx, u.ID()); err != nil {
+		if err := devices.DeleteUserDevices(ctx, u.LoginID()); err != nil {
 			return err
 		}
-		if err := NewTokenStore(db).RevokeAll(ctx, u.ID()); err != nil {
+		if err := NewTokenStore(db).RevokeAll(ctx, u.LoginID()); err != nil {
 			return err
 		}
-		if err := users.Delete(ctx, u.ID()); err != nil {
+		if err := users.Delete(ctx, u.LoginID()); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "deleted %s\n", u.Email)

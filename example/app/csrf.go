@@ -65,13 +65,13 @@ func (a *App) checkCSRF(c *gin.Context) {
 		c.Next()
 		return
 	}
-	user, err := ginlogin.LoadUser(c)
+	user, err := ginlogin.CurrentUser(c)
 	if err != nil {
 		ginlogin.Fail(c, err)
 		return
 	}
 	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
-		if _, viaToken := c.Get(viaTokenKey{}); viaToken || !ginlogin.IsLoggedIn(user) {
+		if _, viaToken := c.Get(viaTokenKey{}); viaToken || user == nil {
 			// A bearer token is sent on purpose, never by a browser on its
 			// own; and an anonymous request has nothing to forge (the API
 			// guard answers 401).

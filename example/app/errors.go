@@ -11,9 +11,9 @@ import (
 )
 
 // wantsJSON reports whether the request gets JSON errors: everything under
-// /api/, and clients that prefer JSON.
+// /api/, and clients that do not ask for a page (ginlogin.WantsHTML).
 func wantsJSON(c *gin.Context) bool {
-	return strings.HasPrefix(c.Request.URL.Path, "/api/") || ginlogin.IsAPIRequest(c)
+	return strings.HasPrefix(c.Request.URL.Path, "/api/") || !ginlogin.WantsHTML(c)
 }
 
 // failure is ginlogin's Config.ErrorHandler and the app's answer to store

@@ -8,12 +8,10 @@ import (
 	"github.com/ginlogin/ginlogin/ginlogin"
 )
 
-// dashboard shows who is logged in and how fresh the login is.
+// dashboard shows who is logged in and how fresh the login is (both come
+// with ginlogin.Page).
 func (a *App) dashboard(c *gin.Context) {
-	a.show(c, http.StatusOK, "dashboard", false, func(p *page) {
-		p.Fresh = ginlogin.IsFresh(c)
-		p.Remembered = ginlogin.IsRemembered(c)
-	})
+	a.show(c, http.StatusOK, "dashboard", false, nil)
 }
 
 // admin needs a fresh login (the route's guard); it holds the password
@@ -42,7 +40,7 @@ func (a *App) profile(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	tokens, err := a.tokens.List(c.Request.Context(), user.ID())
+	tokens, err := a.tokens.List(c.Request.Context(), user.LoginID())
 	if err != nil {
 		fail(c, err)
 		return
@@ -61,7 +59,7 @@ func (a *App) revokeDevice(c *gin.Context) {
 		a.flashAndRedirect(c, "error", "That device was not found; it may have been logged out already.", "/profile")
 	case err != nil:
 		fail(c, err)
-	case !ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)):
+	case !a.loggedIn(c):
 		newCSRFToken(c)
 		a.flashAndRedirect(c, "success", "You have been logged out.", "/")
 	default:
@@ -72,7 +70,7 @@ func (a *App) revokeDevice(c *gin.Context) {
 // revokeToken deletes one of the user's API tokens.
 func (a *App) revokeToken(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
-	found, err := a.tokens.Revoke(c.Request.Context(), user.ID(), c.PostForm("id"))
+	found, err := a.tokens.Revoke(c.Request.Context(), user.LoginID(), c.PostForm("id"))
 	switch {
 	case err != nil:
 		fail(c, err)
@@ -121,11 +119,11 @@ func (a *App) changePassword(c *gin.Context) {
 	}
 	// The tokens go first: if setting the password then fails, the user
 	// has lost tokens, not kept ones the old password's holder could see.
-	if err := a.tokens.RevokeAll(c.Request.Context(), user.ID()); err != nil {
+	if err := a.tokens.RevokeAll(c.Request.Context(), user.LoginID()); err != nil {
 		fail(c, err)
 		return
 	}
-	if err := a.users.SetPassword(c.Request.Context(), user.ID(), hash); err != nil {
+	if err := a.users.SetPassword(c.Request.Context(), user.LoginID(), hash); err != nil {
 		fail(c, err)
 		return
 	}
@@ -140,9 +138,6 @@ func (a *App) changePassword(c *gin.Context) {
 
 // flashAndRedirect flashes msg and redirects (303) to target.
 func (a *App) flashAndRedirect(c *gin.Context, category, msg, target string) {
-	if err := ginlogin.Flash(c, category, msg); err != nil {
-		fail(c, err)
-		return
-	}
+	ginlogin.Flash(c, category, msg)
 	c.Redirect(http.StatusSeeOther, target)
 }

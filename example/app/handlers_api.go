@@ -48,30 +48,10 @@ func bearerToken(c *gin.Context) (string, bool) {
 	return token, token != ""
 }
 
-// apiLoginRequired is LoginRequired for the API: anonymous requests always
-// get a JSON 401, whatever their Accept header (ginlogin's guard redirects
-// clients that do not ask for JSON to the login page).
-func (a *App) apiLoginRequired(c *gin.Context) {
-	u, err := ginlogin.LoadUser(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if !ginlogin.IsLoggedIn(u) {
-		c.Header("WWW-Authenticate", `Bearer realm="api"`)
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{
-			"error":   "unauthorized",
-			"message": "Log in, or send an API token as Authorization: Bearer <token>.",
-		})
-		return
-	}
-	c.Next()
-}
-
 // me returns the current user.
 func (a *App) me(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
-	c.JSON(http.StatusOK, gin.H{"id": user.ID(), "email": user.Email, "name": user.Name})
+	c.JSON(http.StatusOK, gin.H{"id": user.LoginID(), "email": user.Email, "name": user.Name})
 }
 
 // createToken makes an API token for the logged-in user and shows it once:
@@ -90,11 +70,11 @@ func (a *App) createToken(c *gin.Context) {
 		})
 		return
 	}
-	browserForm := !ginlogin.IsAPIRequest(c) && strings.Contains(c.GetHeader("Accept"), "text/html")
+	browserForm := ginlogin.WantsHTML(c)
 	if !ginlogin.IsFresh(c) {
 		if browserForm {
-			a.flashAndRedirect(c, "info", "Confirm your password to create an API token.",
-				ginlogin.LoginURL("/reauthenticate", "/profile", "next"))
+			// Back to the profile afterwards, not to this POST-only URL.
+			a.flashAndRedirect(c, "info", "Confirm your password to create an API token.", "/reauthenticate?next=%2Fprofile")
 			return
 		}
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{
@@ -104,7 +84,7 @@ func (a *App) createToken(c *gin.Context) {
 		return
 	}
 	user, _ := ginlogin.Current[*User](c)
-	token, rec, err := a.tokens.Create(c.Request.Context(), user.ID(), a.cfg.Now())
+	token, rec, err := a.tokens.Create(c.Request.Context(), user.LoginID(), a.cfg.Now())
 	if err != nil {
 		fail(c, err)
 		return

@@ -18,8 +18,15 @@ const (
 
 func (a *App) home(c *gin.Context) { a.show(c, http.StatusOK, "home", false, nil) }
 
+// loggedIn reports whether someone is logged in, for the login and
+// register pages, which send a logged-in user to the dashboard.
+func (a *App) loggedIn(c *gin.Context) bool {
+	u, _ := ginlogin.CurrentUser(c)
+	return u != nil
+}
+
 func (a *App) registerForm(c *gin.Context) {
-	if ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)) {
+	if a.loggedIn(c) {
 		c.Redirect(http.StatusFound, "/dashboard")
 		return
 	}
@@ -96,14 +103,11 @@ func (a *App) logIn(c *gin.Context, user *User, remember bool, category, msg, fa
 	if remember {
 		opts = append(opts, ginlogin.Remember())
 	}
-	if err := ginlogin.LoginUser(c, user, opts...); err != nil {
+	if err := ginlogin.Login(c, user, opts...); err != nil {
 		fail(c, err)
 		return
 	}
-	if err := ginlogin.Flash(c, category, msg); err != nil {
-		fail(c, err)
-		return
-	}
+	ginlogin.Flash(c, category, msg)
 	c.Redirect(http.StatusSeeOther, ginlogin.NextURL(c, fallback))
 }
 
@@ -119,7 +123,7 @@ func safeNextField(c *gin.Context) string {
 }
 
 func (a *App) loginForm(c *gin.Context) {
-	if ginlogin.IsLoggedIn(ginlogin.CurrentUser(c)) {
+	if a.loggedIn(c) {
 		c.Redirect(http.StatusFound, ginlogin.NextURL(c, "/dashboard"))
 		return
 	}
@@ -184,12 +188,12 @@ func (a *App) login(c *gin.Context) {
 // a GET never logs out, so a link or an image on another site cannot.
 // A store outage answers 503, not the "not logged in" redirect.
 func (a *App) logoutForm(c *gin.Context) {
-	u, err := ginlogin.LoadUser(c)
+	u, err := ginlogin.CurrentUser(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if !ginlogin.IsLoggedIn(u) {
+	if u == nil {
 		c.Redirect(http.StatusFound, "/")
 		return
 	}
@@ -198,15 +202,12 @@ func (a *App) logoutForm(c *gin.Context) {
 
 // logout ends this browser's login (session, device and remember token).
 func (a *App) logout(c *gin.Context) {
-	if err := ginlogin.LogoutUser(c); err != nil {
+	if err := ginlogin.Logout(c); err != nil {
 		fail(c, err)
 		return
 	}
 	newCSRFToken(c)
-	if err := ginlogin.Flash(c, "success", "You have been logged out."); err != nil {
-		fail(c, err)
-		return
-	}
+	ginlogin.Flash(c, "success", "You have been logged out.")
 	c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -215,11 +216,11 @@ func (a *App) logout(c *gin.Context) {
 // survives), every device record is deleted and every API token revoked.
 func (a *App) logoutEverywhere(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
-	if err := a.tokens.RevokeAll(c.Request.Context(), user.ID()); err != nil {
+	if err := a.tokens.RevokeAll(c.Request.Context(), user.LoginID()); err != nil {
 		fail(c, err)
 		return
 	}
-	if err := a.users.BumpEpoch(c.Request.Context(), user.ID()); err != nil {
+	if err := a.users.BumpEpoch(c.Request.Context(), user.LoginID()); err != nil {
 		fail(c, err)
 		return
 	}
@@ -228,10 +229,7 @@ func (a *App) logoutEverywhere(c *gin.Context) {
 		return
 	}
 	newCSRFToken(c)
-	if err := ginlogin.Flash(c, "success", "You have been logged out on every device, and your API tokens were revoked."); err != nil {
-		fail(c, err)
-		return
-	}
+	ginlogin.Flash(c, "success", "You have been logged out on every device, and your API tokens were revoked.")
 	c.Redirect(http.StatusSeeOther, "/")
 }
 

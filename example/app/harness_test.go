@@ -132,6 +132,9 @@ var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // do sends a request. Same-origin browser headers are added unless the
 // request already has a Sec-Fetch-Site entry (an empty one sends none).
 func (b *browser) do(req *http.Request) response {
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8") // as every browser request
+	}
 	b.t.Helper()
 	if _, ok := req.Header["Sec-Fetch-Site"]; !ok {
 		req.Header.Set("Sec-Fetch-Site", "same-origin")

@@ -14,12 +14,12 @@ import (
 	"github.com/ginlogin/ginlogin/ginlogin"
 )
 
-// page is what every template gets. Page-specific fields are left empty
-// by the pages that do not use them.
+// page is what every template gets: the library's PageData (the user or
+// nil, freshness, the flashed messages) and the app's own fields.
+// Page-specific fields are left empty by the pages that do not use them.
 type page struct {
+	ginlogin.PageData
 	Path      string
-	User      *User
-	Flashes   []ginlogin.FlashMessage
 	CSRFToken string
 
 	// Forms
@@ -27,11 +27,10 @@ type page struct {
 	RememberFor       string
 
 	// Dashboard, profile and admin
-	Fresh, Remembered bool
-	Devices           []ginlogin.DeviceInfo
-	Tokens            []APIToken
-	NewToken, Origin  string
-	UserCount         int
+	Devices          []ginlogin.DeviceInfo
+	Tokens           []APIToken
+	NewToken, Origin string
+	UserCount        int
 
 	// Error page
 	Status                                          int

@@ -51,7 +51,7 @@ func (a *App) buildHandler() http.Handler {
 	fresh.GET("/admin", a.admin)
 	fresh.POST("/profile/password", a.changePassword)
 
-	api := r.Group("/api", a.apiLoginRequired)
+	api := r.Group("/api", ginlogin.LoginRequired())
 	api.GET("/me", a.me)
 	api.POST("/tokens", a.createToken)
 
@@ -68,25 +68,22 @@ func (a *App) buildHandler() http.Handler {
 	return a.logRequests(forwardedOnlyFromProxies(trusted, securityHeaders(cop.Handler(a.limitBody(r)))))
 }
 
-// base builds the data every page needs: the logged-in user, the flashed
-// messages and, when the page has forms (or a logout button, which every
-// page has for a logged-in user), the CSRF token. It saves the session
-// if it changed, before anything is written.
+// base builds the data every page needs: ginlogin.Page (the logged-in
+// user, the flashed messages) and, when the page has forms (or a logout
+// button, which every page has for a logged-in user), the CSRF token. It
+// saves the session if it changed, before anything is written. A store
+// failure while loading the user is returned, so the page answers 503
+// instead of showing a logged-out page.
 func (a *App) base(c *gin.Context, forms bool) (*page, error) {
-	p := &page{Path: c.Request.URL.Path, RememberFor: humanDuration(a.cfg.RememberFor)}
-	u, err := ginlogin.LoadUser(c)
-	if err != nil {
+	if _, err := ginlogin.CurrentUser(c); err != nil {
 		return nil, err
 	}
-	if user, ok := u.(*User); ok && ginlogin.IsLoggedIn(u) {
-		p.User = user
-	}
+	p := &page{PageData: ginlogin.Page(c, nil), Path: c.Request.URL.Path, RememberFor: humanDuration(a.cfg.RememberFor)}
 	created := false
 	if forms || p.User != nil {
 		p.CSRFToken, created = csrfToken(c)
 	}
-	p.Flashes = ginlogin.Flashes(c) // saves the session when there were any
-	if created && len(p.Flashes) == 0 {
+	if created { // Page saved the session before the token existed
 		if err := session(c).Save(); err != nil {
 			return nil, storeError("saving the session", err)
 		}

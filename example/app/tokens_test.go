@@ -179,5 +179,5 @@ func (s *site) userIDOf(email string) string {
 	u, err := s.app.Users().ByEmail(context.Background(), email)
 	require.NoError(s.t, err)
 	require.NotNil(s.t, u, email)
-	return u.ID()
+	return u.LoginID()
 }

@@ -32,7 +32,7 @@ var (
 )
 
 // ID implements ginlogin.User: a random, never reused identifier.
-func (u *User) ID() string { return u.UserID }
+func (u *User) LoginID() string { return u.UserID }
 
 // AuthStamp implements ginlogin.AuthStamper.
 func (u *User) AuthStamp() string {

@@ -16,51 +16,24 @@ import (
 	"github.com/ginlogin/ginlogin/ginlogin"
 )
 
-// Option changes how a test login is made.
-type Option func(*options)
-
-type options struct {
-	login []ginlogin.LoginOption
-}
-
-// NotFresh makes a login that is not fresh, as after a restore from the
-// remember cookie: FreshLoginRequired routes answer "needs refresh".
-func NotFresh() Option {
-	return func(o *options) { o.login = append(o.login, ginlogin.NotFresh()) }
-}
-
-// Remember also sets the remember-me cookie.
-func Remember() Option {
-	return func(o *options) { o.login = append(o.login, ginlogin.Remember()) }
-}
-
-// Force logs in an inactive user.
-func Force() Option {
-	return func(o *options) { o.login = append(o.login, ginlogin.Force()) }
-}
-
-// Cookies logs user in through mgr, exactly as ginlogin.LoginUser does in a
+// Cookies logs user in through mgr, exactly as ginlogin.Login does in a
 // handler (a session is created in mgr's store, a device in its
 // RememberStore, and Hooks.LoggedIn runs), for a client with the given peer
 // address ("192.0.2.1:1234") and User-Agent, and returns the cookies to send.
 // Session protection then accepts requests from that client. It fails the
 // test (t.Fatalf) when user is nil, including a nil pointer such as a
 // lookup's (*User)(nil), or when the login fails.
-func Cookies(t testing.TB, mgr *ginlogin.Manager, user ginlogin.User, remoteAddr, userAgent string, opts ...Option) []*http.Cookie {
+func Cookies(t testing.TB, mgr *ginlogin.Manager, user ginlogin.User, remoteAddr, userAgent string, opts ...ginlogin.LoginOption) []*http.Cookie {
 	t.Helper()
 	if isNil(user) {
 		t.Fatalf("ginlogintest: Cookies needs a user, got %#v: did the user lookup find nobody?", user)
 		return nil
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
 	engine := gin.New()
 	engine.Use(ginlogin.Middleware(mgr))
 	var loginErr error
 	engine.GET("/ginlogintest/login", func(c *gin.Context) {
-		loginErr = ginlogin.LoginUser(c, user, o.login...)
+		loginErr = ginlogin.Login(c, user, opts...)
 		c.Status(http.StatusNoContent)
 	})
 	req := httptest.NewRequest(http.MethodGet, "/ginlogintest/login", nil)
@@ -69,11 +42,11 @@ func Cookies(t testing.TB, mgr *ginlogin.Manager, user ginlogin.User, remoteAddr
 	rec := httptest.NewRecorder()
 	engine.ServeHTTP(rec, req)
 	if loginErr != nil {
-		t.Fatalf("ginlogintest: logging in user %q: %v", user.ID(), loginErr)
+		t.Fatalf("ginlogintest: logging in user %q: %v", user.LoginID(), loginErr)
 	}
 	cookies := rec.Result().Cookies()
 	if len(cookies) == 0 {
-		t.Fatalf("ginlogintest: logging in user %q set no cookie", user.ID())
+		t.Fatalf("ginlogintest: logging in user %q set no cookie", user.LoginID())
 	}
 	return cookies
 }
@@ -97,7 +70,7 @@ func isNil(u ginlogin.User) bool {
 //
 //	req := httptest.NewRequest("GET", "/dashboard", nil)
 //	ginlogintest.LoginRequest(t, mgr, req, alice)
-func LoginRequest(t testing.TB, mgr *ginlogin.Manager, req *http.Request, user ginlogin.User, opts ...Option) {
+func LoginRequest(t testing.TB, mgr *ginlogin.Manager, req *http.Request, user ginlogin.User, opts ...ginlogin.LoginOption) {
 	t.Helper()
 	for _, ck := range Cookies(t, mgr, user, req.RemoteAddr, req.UserAgent(), opts...) {
 		req.AddCookie(ck)
@@ -111,7 +84,7 @@ const goClientUserAgent = "Go-http-client/1.1"
 // as user. The login matches requests from the loopback address with Go's
 // default User-Agent, which is what the client sends. Redirects are not
 // followed, so tests see them.
-func LoginClient(t testing.TB, mgr *ginlogin.Manager, srv *httptest.Server, user ginlogin.User, opts ...Option) *http.Client {
+func LoginClient(t testing.TB, mgr *ginlogin.Manager, srv *httptest.Server, user ginlogin.User, opts ...ginlogin.LoginOption) *http.Client {
 	t.Helper()
 	u, err := url.Parse(srv.URL)
 	if err != nil {

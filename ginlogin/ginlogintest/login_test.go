@@ -18,7 +18,7 @@ var secret = []byte("test-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
 
 func newApp(t *testing.T, protection ginlogin.Protection) (*ginlogin.Manager, *gin.Engine, *ginlogintest.User) {
 	gin.SetMode(gin.TestMode)
-	alice := &ginlogintest.User{UserID: "alice", Name: "Alice", Stamp: "v1"}
+	alice := &ginlogintest.User{ID: "alice", Name: "Alice", Stamp: "v1"}
 	users := ginlogintest.NewUsers(alice)
 	mgr, err := ginlogin.New(ginlogin.Config{
 		SecretKeys:        [][]byte{secret},
@@ -30,7 +30,10 @@ func newApp(t *testing.T, protection ginlogin.Protection) (*ginlogin.Manager, *g
 	require.NoError(t, err)
 	r := gin.New()
 	r.Use(ginlogin.Middleware(mgr))
-	r.GET("/me", ginlogin.LoginRequired(), func(c *gin.Context) { c.String(200, ginlogin.CurrentUser(c).ID()) })
+	r.GET("/me", ginlogin.LoginRequired(), func(c *gin.Context) {
+		u, _ := ginlogin.Current[*ginlogintest.User](c)
+		c.String(200, u.ID)
+	})
 	r.GET("/admin", ginlogin.FreshLoginRequired(), func(c *gin.Context) { c.String(200, "admin") })
 	return mgr, r, alice
 }
@@ -47,13 +50,13 @@ func TestLoginRequestWorksUnderEveryProtectionMode(t *testing.T) {
 			assert.Equal(t, 200, rec.Code, "fresh login reaches a fresh-only route")
 
 			req = httptest.NewRequest("GET", "/admin", nil)
-			ginlogintest.LoginRequest(t, mgr, req, alice, ginlogintest.NotFresh())
+			ginlogintest.LoginRequest(t, mgr, req, alice, ginlogin.NotFresh())
 			rec = httptest.NewRecorder()
 			r.ServeHTTP(rec, req)
 			assert.Equal(t, 401, rec.Code, "a non-fresh login needs a refresh")
 
 			req = httptest.NewRequest("GET", "/me", nil)
-			ginlogintest.LoginRequest(t, mgr, req, alice, ginlogintest.NotFresh())
+			ginlogintest.LoginRequest(t, mgr, req, alice, ginlogin.NotFresh())
 			rec = httptest.NewRecorder()
 			r.ServeHTTP(rec, req)
 			assert.Equal(t, 200, rec.Code)

@@ -10,13 +10,13 @@ import (
 // User is a ready-made user for tests, with an optional auth stamp.
 type User struct {
 	ginlogin.UserMixin
-	UserID string
-	Name   string
-	Stamp  string
+	ID    string
+	Name  string
+	Stamp string
 }
 
-// ID implements ginlogin.User.
-func (u *User) ID() string { return u.UserID }
+// LoginID implements ginlogin.User: it returns ID.
+func (u *User) LoginID() string { return u.ID }
 
 // AuthStamp implements ginlogin.AuthStamper.
 func (u *User) AuthStamp() string { return u.Stamp }
@@ -33,7 +33,7 @@ type Users struct {
 func NewUsers(users ...ginlogin.User) *Users {
 	u := &Users{users: make(map[string]ginlogin.User)}
 	for _, user := range users {
-		u.users[user.ID()] = user
+		u.users[user.LoginID()] = user
 	}
 	return u
 }
@@ -42,7 +42,7 @@ func NewUsers(users ...ginlogin.User) *Users {
 func (u *Users) Put(user ginlogin.User) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.users[user.ID()] = user
+	u.users[user.LoginID()] = user
 }
 
 // Delete removes a user.
