@@ -15,7 +15,8 @@ import (
 // client (see WantsHTML):
 //
 //   - ErrNotAuthenticated: a page request is sent to the login URL (the
-//     guard's WithLoginURL, Config.GroupLoginURLs, Config.LoginURL) with the
+//     guard's WithLoginURL, Config.GroupLoginURLs, Config.LoginURL; or
+//     Config.TwoStep.URL while a second factor is pending) with the
 //     login message flashed and the current page as `next` (302 for GET and
 //     HEAD, 303 otherwise); everything else, and any request when no login
 //     URL is configured, gets a JSON 401 {"error": "unauthorized"}, with
@@ -52,6 +53,9 @@ func deny(c *gin.Context, st *requestState, reason error) {
 	switch {
 	case errors.Is(reason, ErrNotAuthenticated):
 		target := m.loginURLFor(c)
+		if m.cfg.TwoStep.URL != "" && st.hasPendingLogin() {
+			target = m.cfg.TwoStep.URL // the second factor is pending
+		}
 		msg := m.localize(c, m.cfg.LoginMessage)
 		if target == "" || !page {
 			if m.cfg.RequestLoader != nil {

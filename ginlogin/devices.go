@@ -33,13 +33,19 @@ func Devices(c *gin.Context) ([]DeviceInfo, error) {
 		if !d.ExpiresAt.After(now) {
 			continue
 		}
-		out = append(out, DeviceInfo{
-			ID: d.PublicID(), Label: d.Label, Remembered: d.Remembered(),
-			CreatedAt: d.CreatedAt, LastUsedAt: d.LastUsedAt, ExpiresAt: d.ExpiresAt,
-			Current: d.Selector == current,
-		})
+		out = append(out, deviceInfo(d, current))
 	}
 	return out, nil
+}
+
+// deviceInfo is what the user may see of d; current is the request's own
+// device selector.
+func deviceInfo(d Device, current string) DeviceInfo {
+	return DeviceInfo{
+		ID: d.PublicID(), Label: d.Label, Remembered: d.Remembered(),
+		CreatedAt: d.CreatedAt, LastUsedAt: d.LastUsedAt, ExpiresAt: d.ExpiresAt,
+		Current: current != "" && d.Selector == current,
+	}
 }
 
 // DeviceInfo is what a user may see of one of their devices.

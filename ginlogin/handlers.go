@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -128,10 +129,13 @@ func setupError(c *gin.Context, m *Manager, err error) {
 type GuardOption func(*guardOptions)
 
 type guardOptions struct {
-	loginURL   string
-	refreshURL string
-	api        bool
-	errs       []error
+	loginURL    string
+	refreshURL  string
+	api         bool
+	freshWithin time.Duration // 0: Config.FreshFor
+	freshGrace  time.Duration
+	freshOpts   []string // fresh-only options given, checked by the guard
+	errs        []error
 }
 
 // WithLoginURL sends this guard's refused page requests to url instead of
@@ -150,6 +154,37 @@ func WithRefreshURL(url string) GuardOption {
 	return func(o *guardOptions) {
 		o.refreshURL = url
 		o.check("WithRefreshURL", url)
+	}
+}
+
+// FreshWithin makes FreshLoginRequired need a password entered within d
+// instead of Config.FreshFor: "password entered in the last 5 minutes" for
+// deleting the account, the configured window elsewhere (Spring
+// Security's and Laravel's per-route reauthentication). d must be at least
+// one second. Only for FreshLoginRequired.
+func FreshWithin(d time.Duration) GuardOption {
+	return func(o *guardOptions) {
+		o.freshWithin = d
+		o.freshOpts = append(o.freshOpts, "FreshWithin")
+		if d < time.Second {
+			o.errs = append(o.errs, fmt.Errorf("ginlogin: FreshWithin(%v): use a duration of at least one second", d))
+		}
+	}
+}
+
+// FreshGrace lets a multi-step form finish: once a request passed
+// FreshLoginRequired with a fresh login, the browser keeps passing the
+// routes guarded with the same grace for d more, even if the login stops
+// being fresh meanwhile (Flask-Security-Too's freshness grace period). The
+// grace lives in the session and ends with the login. Only for
+// FreshLoginRequired.
+func FreshGrace(d time.Duration) GuardOption {
+	return func(o *guardOptions) {
+		o.freshGrace = d
+		o.freshOpts = append(o.freshOpts, "FreshGrace")
+		if d < time.Second {
+			o.errs = append(o.errs, fmt.Errorf("ginlogin: FreshGrace(%v): use a duration of at least one second", d))
+		}
 	}
 }
 
@@ -189,6 +224,7 @@ type apiRouteKey struct{}
 // option is invalid.
 func LoginRequired(opts ...GuardOption) gin.HandlerFunc {
 	o := guardOpts("LoginRequired", opts)
+	o.refuseFreshOptions("LoginRequired")
 	return func(c *gin.Context) {
 		if _, ok := guard(c, o); ok {
 			c.Next()
@@ -197,8 +233,11 @@ func LoginRequired(opts ...GuardOption) gin.HandlerFunc {
 }
 
 // FreshLoginRequired is LoginRequired that also needs a fresh login (see
-// IsFresh); a logged-in user whose login is not fresh is refused with
-// ErrNeedsRefresh (see Deny).
+// IsFresh; FreshWithin sets this route's own window and FreshGrace a grace
+// period); a logged-in user whose login is not fresh is refused with
+// ErrNeedsRefresh (see Deny): a redirect to the refresh page for a browser,
+// a JSON 401 {"error": "reauthentication_required"} otherwise, which an API
+// client tells apart from "not logged in" ({"error": "unauthorized"}).
 func FreshLoginRequired(opts ...GuardOption) gin.HandlerFunc {
 	o := guardOpts("FreshLoginRequired", opts)
 	return func(c *gin.Context) {
@@ -206,7 +245,7 @@ func FreshLoginRequired(opts ...GuardOption) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if st != nil && !IsFresh(c) {
+		if !st.freshEnough(o) {
 			deny(c, st, ErrNeedsRefresh)
 			return
 		}
@@ -225,6 +264,7 @@ func FreshLoginRequired(opts ...GuardOption) gin.HandlerFunc {
 // at once if allow is nil or an option is invalid.
 func Require(allow func(User) bool, opts ...GuardOption) gin.HandlerFunc {
 	o := guardOpts("Require", opts)
+	o.refuseFreshOptions("Require")
 	if allow == nil {
 		panic("ginlogin: Require(nil): give the predicate that decides who may pass")
 	}
@@ -233,11 +273,19 @@ func Require(allow func(User) bool, opts ...GuardOption) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if st != nil && !allow(st.user) {
+		if !allow(st.user) {
 			deny(c, st, ErrForbidden)
 			return
 		}
 		c.Next()
+	}
+}
+
+// refuseFreshOptions panics if a freshness option was given to a guard
+// that does not check freshness.
+func (o guardOptions) refuseFreshOptions(guard string) {
+	if len(o.freshOpts) > 0 {
+		panic(fmt.Sprintf("ginlogin: %s(%s(...)): %s is an option of FreshLoginRequired", guard, o.freshOpts[0], o.freshOpts[0]))
 	}
 }
 
@@ -255,9 +303,10 @@ func guardOpts(guard string, opts []GuardOption) guardOptions {
 	return o
 }
 
-// guard checks for a login. It returns ok=false after answering the request;
-// st is nil for exempt methods, which pass without a user.
-func guard(c *gin.Context, o guardOptions) (*requestState, bool) {
+// guardState prepares a guard's request: the request state, and the
+// guard's options recorded for Deny. It returns ok=false after answering
+// the request; st is nil for exempt methods, which pass.
+func guardState(c *gin.Context, o guardOptions) (*requestState, bool) {
 	st, err := stateOf(c)
 	if err != nil {
 		setupError(c, nil, err)
@@ -267,13 +316,24 @@ func guard(c *gin.Context, o guardOptions) (*requestState, bool) {
 		c.Set(apiRouteKey{}, true)
 	}
 	if st.m.exempt[c.Request.Method] {
-		return nil, true
+		c.Next()
+		return nil, false
 	}
 	if o.loginURL != "" {
 		c.Set(guardURLKey{}, o.loginURL)
 	}
 	if o.refreshURL != "" {
 		c.Set(guardRefreshURLKey{}, o.refreshURL)
+	}
+	return st, true
+}
+
+// guard checks for a login. It returns ok=false after answering the
+// request (or, for exempt methods, after running the rest of the chain).
+func guard(c *gin.Context, o guardOptions) (*requestState, bool) {
+	st, ok := guardState(c, o)
+	if !ok {
+		return nil, false
 	}
 	user, err := st.currentUser()
 	if err != nil {

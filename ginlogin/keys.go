@@ -21,6 +21,7 @@ const (
 	purposeAuthStamp  = "auth-stamp"
 	purposeSession    = "session-cookie-auth"
 	purposeSessionEnc = "session-cookie-encryption"
+	purposeTrusted    = "trusted-browser"
 )
 
 // DeriveKey returns a 32-byte key for purpose derived from secret with

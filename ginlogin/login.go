@@ -16,8 +16,9 @@ type loginOptions struct {
 	remember    bool
 	rememberFor time.Duration
 	force       bool
-	fresh       bool
-	label       string
+	fresh        bool
+	label        string
+	trustBrowser bool
 }
 
 // Remember sets the remember-me cookie, so the login survives the end of the
@@ -58,27 +59,45 @@ func Login(c *gin.Context, user User, opts ...LoginOption) error {
 	if err != nil {
 		return err
 	}
+	o, err := loginOpts(user, opts)
+	if err != nil {
+		return err
+	}
+	return st.login(user, o)
+}
+
+// loginOpts applies opts and checks the user and the options: what Login
+// and StartLogin refuse before changing anything.
+func loginOpts(user User, opts []LoginOption) (loginOptions, error) {
 	if isNilUser(user) {
-		return errors.New("ginlogin: Login needs a user, not nil")
+		return loginOptions{}, errors.New("ginlogin: Login needs a user, not nil")
 	}
 	o := loginOptions{fresh: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.rememberFor != 0 && o.rememberFor < time.Second {
-		return fmt.Errorf("ginlogin: RememberFor(%v): use a positive duration of at least one second", o.rememberFor)
+		return o, fmt.Errorf("ginlogin: RememberFor(%v): use a positive duration of at least one second", o.rememberFor)
 	}
 	if !o.force && !user.IsActive() {
-		return ErrInactiveUser
+		return o, ErrInactiveUser
 	}
-	id := user.LoginID()
-	switch {
+	switch id := user.LoginID(); {
 	case id == "":
-		return ErrEmptyUserID
+		return o, ErrEmptyUserID
 	case len(id) > MaxUserIDLength:
-		return ErrUserIDTooLong
+		return o, ErrUserIDTooLong
 	}
-	m := st.m
+	return o, nil
+}
+
+// login is Login after the checks: it ends the browser's previous login,
+// renews the session, records the new login (and its device, within the
+// user's device limit), sets the remember and trusted-browser cookies if
+// asked and runs Hooks.LoggedIn.
+func (st *requestState) login(user User, o loginOptions) error {
+	c, m := st.c, st.m
+	id := user.LoginID()
 	h, err := m.session(c)
 	if err != nil {
 		return err
@@ -86,8 +105,15 @@ func Login(c *gin.Context, user User, opts ...LoginOption) error {
 	ctx := c.Request.Context()
 	now := m.now()
 
-	// The browser's previous login, if any, ends here.
 	previous, _ := h.login()
+	previousDevice := previous.Device
+	if previous.UserID != id {
+		previousDevice = "" // another user's device does not make room
+	}
+	if err := st.makeRoomForDevice(user, previousDevice, now); err != nil {
+		return err
+	}
+	// The browser's previous login, if any, ends here.
 	if err := m.remember.endDevice(ctx, previous.Device); err != nil {
 		return err
 	}
@@ -119,6 +145,9 @@ func Login(c *gin.Context, user User, opts ...LoginOption) error {
 	if err != nil {
 		return err
 	}
+	if err := st.checkDeviceLimit(user, device, now); err != nil {
+		return err
+	}
 	rec := loginRecord{
 		UserID: id, LoginAt: now.Unix(), SeenAt: now.Unix(), RememberFor: int64(o.rememberFor / time.Second),
 		Identifier: m.identifier(c), Stamp: encodeMAC(stamp), Device: device, Token: cookieTokenTag(cookie),
@@ -132,6 +161,9 @@ func Login(c *gin.Context, user User, opts ...LoginOption) error {
 	}
 	if cookie != "" {
 		st.setRememberCookie(cookie, now.Add(rememberFor))
+	}
+	if o.trustBrowser {
+		st.setTrustedBrowserCookie(user, now)
 	}
 	st.remembered = false
 	st.pending = nil

@@ -192,6 +192,24 @@ type Config struct {
 	// keeps it fresh for the whole session (Flask-Login's behaviour).
 	FreshFor time.Duration
 
+	// MaxDevices caps how many devices (logins from different browsers) a
+	// user may have at once, per user: return 1 for a kiosk account, 0 for
+	// no cap. A login over the cap logs out the user's least recently used
+	// devices (their sessions and remember tokens stop working on their next
+	// request, and Hooks.DeviceEvicted runs for each), or is refused with
+	// ErrTooManyDevices when RefuseOverDeviceLimit is set. Logging in again
+	// from a browser replaces that browser's own device and never counts
+	// twice. Needs a RememberStore; New refuses it without one. Default
+	// nil: no cap.
+	MaxDevices func(user User) int
+	// RefuseOverDeviceLimit makes a login over MaxDevices fail with
+	// ErrTooManyDevices instead of logging out the oldest device. Default
+	// false.
+	RefuseOverDeviceLimit bool
+
+	// TwoStep configures two-step logins: see StartLogin.
+	TwoStep TwoStepConfig
+
 	// RotationGrace is how long after a rotation the previous remember
 	// validator is accepted without rotating again, so that parallel
 	// requests of one browser that all carried it share one rotation (see
@@ -273,7 +291,8 @@ type Hooks struct {
 	LoadedFromCookie func(c *gin.Context, user User)
 	// LoadedFromRequest runs when RequestLoader authenticated the request.
 	LoadedFromRequest func(c *gin.Context, user User)
-	// LoginConfirmed runs after ConfirmLogin.
+	// LoginConfirmed runs after ConfirmLogin: the user re-entered their
+	// password (a reauthentication succeeded).
 	LoginConfirmed func(c *gin.Context, user User)
 	// Denied runs before every refusal (a guard's or Deny's), also when a
 	// DenyHandler is set, with the same reason DenyHandler gets.
@@ -285,6 +304,17 @@ type Hooks struct {
 	// SessionEnded runs when a stored session was refused: timed out, its
 	// device revoked, or its user's AuthStamp changed. reason says which.
 	SessionEnded func(c *gin.Context, reason error)
+	// DeviceEvicted runs for each device that Config.MaxDevices logged out
+	// to make room for a new login, after it was deleted.
+	DeviceEvicted func(c *gin.Context, userID string, device DeviceInfo)
+	// PendingStarted runs after StartLogin recorded a pending login.
+	PendingStarted func(c *gin.Context, user User)
+	// PendingCompleted runs when CompleteLogin turned a pending login into
+	// a full one, after LoggedIn.
+	PendingCompleted func(c *gin.Context, user User)
+	// PendingExpired runs when a pending login was found older than
+	// Config.TwoStep.PendingFor (it has been removed).
+	PendingExpired func(c *gin.Context, userID string)
 	// TokenTheft runs when a remember token was found to be used by two
 	// browsers (docs/remember-tokens.md); every device of the user has been
 	// revoked.
@@ -307,6 +337,7 @@ type Manager struct {
 	remember       tokenScheme
 	identifierKeys *macKeys
 	stampKeys      *macKeys
+	trustKeys      *macKeys
 	exempt         map[string]bool
 	groupPrefixes  []groupLoginURL
 }
@@ -337,6 +368,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if err := fillCookies(&cfg); err != nil {
 		return nil, err
+	}
+	if err := fillTwoStep(&cfg); err != nil {
+		return nil, err
+	}
+	if cfg.MaxDevices != nil && cfg.RememberStore == nil {
+		return nil, errors.New("ginlogin: Config.MaxDevices needs a RememberStore to count devices: set Config.RememberStore (NewSQLStore, NewMemoryStore) or drop MaxDevices")
 	}
 	if err := checkURL("LoginURL", cfg.LoginURL); err != nil {
 		return nil, err
@@ -377,6 +414,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.identifierKeys = newMACKeys(cfg.SecretKeys, purposeIdentifier)
 	m.stampKeys = newMACKeys(cfg.SecretKeys, purposeAuthStamp)
+	m.trustKeys = newMACKeys(cfg.SecretKeys, purposeTrusted)
 	if cfg.RememberStore != nil {
 		m.remember = &splitTokens{m: m, store: cfg.RememberStore}
 	} else {

@@ -20,13 +20,14 @@ const (
 	keyLogin   = "_login"   // the login record (see loginRecord)
 	keyNext    = "_next"    // page to return to (NextInSession)
 	keyFlashes = "_flashes" // pending flash messages
+	keyGrace   = "_grace"   // freshness grace: until when, Unix seconds, base 36
 )
 
 // isLoginKey reports whether k describes who is logged in: such values never
 // survive a login, a logout or a timeout.
 func isLoginKey(k any) bool {
 	s, ok := k.(string)
-	return ok && s == keyLogin
+	return ok && (s == keyLogin || s == keyPending || s == keyGrace)
 }
 
 // sessionHandle is the request's session as both gin-contrib sees it (for
