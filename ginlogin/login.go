@@ -13,9 +13,9 @@ import (
 type LoginOption func(*loginOptions)
 
 type loginOptions struct {
-	remember    bool
-	rememberFor time.Duration
-	force       bool
+	remember     bool
+	rememberFor  time.Duration
+	force        bool
 	fresh        bool
 	label        string
 	trustBrowser bool
