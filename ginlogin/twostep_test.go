@@ -104,7 +104,9 @@ func TestTwoStepLoginPendingIsNotALogin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, devices, 1, "a device was created at completion")
 	assert.Equal(t, 302, b.get("/second").Code, "nothing is pending any more")
-	assert.Equal(t, 409, b.get("/complete").Code, "a completed login cannot be completed twice")
+	rec = b.get("/complete")
+	assert.Equal(t, 409, rec.Code, "a completed login cannot be completed twice")
+	assert.Equal(t, ErrNoPendingLogin.Error(), rec.Body.String())
 }
 
 // Remember-me asked for at the first step is honoured when the login
@@ -215,9 +217,12 @@ func TestTwoStepTrustedBrowser(t *testing.T) {
 	assert.Equal(t, "false", body, "trust expires")
 }
 
-// TwoStepConfig is checked by New.
+// TwoStepConfig is checked by New, and its zero value gets the defaults.
 func TestTwoStepConfigIsChecked(t *testing.T) {
 	t.Parallel()
+	mgr, err := New(Config{SecretKeys: [][]byte{testSecret}, SessionStore: NewCookieStore(testSecret), UserLoader: newUserDB().load})
+	require.NoError(t, err)
+	assert.Equal(t, TwoStepConfig{PendingFor: DefaultPendingFor, TrustFor: DefaultTrustFor, TrustedCookieName: DefaultTrustedCookieName}, mgr.Config().TwoStep)
 	for name, tc := range map[string]struct {
 		mutate func(*TwoStepConfig)
 		want   string
