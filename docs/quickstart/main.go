@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
+// User is the application's account type.
 type User struct {
 	ginlogin.UserMixin // IsActive: true unless Inactive is set
 	Email, Name        string
@@ -28,6 +29,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err) // e.g. "ginlogin: Config.SecretKeys[0] is 0 bytes: use a random key of at least 32 bytes"
 	}
+	log.Println("listening on http://127.0.0.1:8000")
 	log.Fatal(http.ListenAndServe("127.0.0.1:8000", site))
 }
 
