@@ -128,7 +128,8 @@ func (b flaskBrowser) post(h http.Handler, target string, form url.Values) *http
 	return b.keep(rec.Result())
 }
 
-func body(resp *http.Response) string {
+// bodyOf reads a response body, without surrounding white space.
+func bodyOf(resp *http.Response) string {
 	b, _ := io.ReadAll(resp.Body)
 	return strings.TrimSpace(string(b))
 }
@@ -198,7 +199,7 @@ func ExampleConfig_userLoader() {
 	})
 	b := flaskBrowser{}
 	b.post(r, "/login", nil)
-	fmt.Println(body(b.get(r, "/me")))
+	fmt.Println(bodyOf(b.get(r, "/me")))
 	// Output:
 	// member 1, grace@example.com
 }
@@ -221,7 +222,7 @@ func ExampleConfig_requestLoader() {
 	})
 
 	resp := send(r, "GET", "/api/me", nil, "Authorization", "Bearer key-of-ada")
-	fmt.Println(resp.StatusCode, body(resp))
+	fmt.Println(resp.StatusCode, bodyOf(resp))
 	resp = send(r, "GET", "/api/me", nil, "Authorization", "Bearer wrong")
 	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	// Output:
@@ -248,14 +249,14 @@ func ExampleLogin_flask() {
 	})
 
 	b := flaskBrowser{}
-	fmt.Println(body(b.get(r, "/")))
+	fmt.Println(bodyOf(b.get(r, "/")))
 	resp := b.get(r, "/profile")
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
 	resp = b.post(r, "/login?next=%2Fprofile", url.Values{"email": {"ada@example.com"}, "password": {"correct horse"}, "remember": {"on"}})
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"), b["remember_token"] != nil)
-	fmt.Println(body(b.get(r, "/profile")))
+	fmt.Println(bodyOf(b.get(r, "/profile")))
 	b.post(r, "/logout", nil)
-	fmt.Println(body(b.get(r, "/")), b["remember_token"] != nil)
+	fmt.Println(bodyOf(b.get(r, "/")), b["remember_token"] != nil)
 	// Output:
 	// Hello, Guest
 	// 302 /login?next=%2Fprofile
@@ -278,11 +279,11 @@ func ExamplePage_template() {
 	})
 
 	b := flaskBrowser{}
-	fmt.Println(body(b.get(r, "/")))
+	fmt.Println(bodyOf(b.get(r, "/")))
 	b.post(r, "/login", url.Values{"email": {"ada@example.com"}, "password": {"wrong"}})
-	fmt.Println(body(b.get(r, "/")))
+	fmt.Println(bodyOf(b.get(r, "/")))
 	b.post(r, "/login", adaForm)
-	fmt.Println(body(b.get(r, "/")))
+	fmt.Println(bodyOf(b.get(r, "/")))
 	// Output:
 	// <a href="/login">Log in</a>
 	// <a href="/login">Log in</a>
@@ -303,8 +304,8 @@ func ExampleFlash_flask() {
 
 	b := flaskBrowser{}
 	b.post(r, "/save", nil)
-	fmt.Println(body(b.get(r, "/messages")))
-	fmt.Println(body(b.get(r, "/messages")))
+	fmt.Println(bodyOf(b.get(r, "/messages")))
+	fmt.Println(bodyOf(b.get(r, "/messages")))
 	// Output:
 	// [{"c":"success","m":"Profile saved."}]
 	// null
@@ -337,13 +338,13 @@ func ExampleConfirmLogin_flask() {
 
 	b := flaskBrowser{}
 	b.post(r, "/login", adaForm)
-	fmt.Println(body(b.get(r, "/settings/email")))
+	fmt.Println(bodyOf(b.get(r, "/settings/email")))
 	now = now.Add(20 * time.Minute) // fresh for 15 minutes by default
 	resp := b.get(r, "/settings/email")
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
 	resp = b.post(r, "/reauthenticate?next=%2Fsettings%2Femail", url.Values{"password": {"correct horse"}})
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
-	fmt.Println(body(b.get(r, "/settings/email")))
+	fmt.Println(bodyOf(b.get(r, "/settings/email")))
 	// Output:
 	// change your e-mail
 	// 302 /reauthenticate?next=%2Fsettings%2Femail
@@ -372,7 +373,7 @@ func ExampleConfig_groupLoginURLs() {
 	for _, page := range []string{"/orders", "/admin/users", "/shop/cart"} {
 		fmt.Println(b.get(r, page).Header.Get("Location"))
 	}
-	fmt.Println(body(b.get(r, "/login")))
+	fmt.Println(bodyOf(b.get(r, "/login")))
 	// Output:
 	// /login?next=%2Forders
 	// /admin/login?next=%2Fadmin%2Fusers
@@ -405,9 +406,9 @@ func ExampleConfig_denyHandler() {
 		c.String(http.StatusOK, "public reports")
 	})
 
-	fmt.Println(body(send(r, "GET", "/orders", nil)))
-	fmt.Println(body(send(r, "GET", "/reports", nil)))
-	fmt.Println(body(send(r, "GET", "/reports?private=1", nil)))
+	fmt.Println(bodyOf(send(r, "GET", "/orders", nil)))
+	fmt.Println(bodyOf(send(r, "GET", "/reports", nil)))
+	fmt.Println(bodyOf(send(r, "GET", "/reports?private=1", nil)))
 	// Output:
 	// Log in first.
 	// public reports
