@@ -46,6 +46,6 @@ bench:
 ## sessions) and drive them with 200 browsers for 30 s; fails on any 5xx,
 ## data race or answer for the wrong account. LOADFLAGS passes flags, e.g.
 ## LOADFLAGS='-clients 50 -duration 10s' or LOADFLAGS='-url http://127.0.0.1:8080 -register'
-## (see README, "Running several instances").
+## (see docs/scaling.md).
 load:
 	$(GO) run ./cmd/loadgen $(LOADFLAGS)

@@ -1,6 +1,6 @@
 // Command example is the ginlogin starter app. Without arguments it serves
 // the site; "user ..." subcommands manage accounts. Configuration comes from
-// the environment (see the README, "The example app"):
+// the environment (see docs/example-app.md):
 //
 //	go run ./example                          # serve on 127.0.0.1:8080
 //	printf '%s\n' "$PW" | go run ./example user add ada@example.com Ada Lovelace
@@ -60,7 +60,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout io.W
 // runServer).
 func serve(ctx context.Context, cfg app.Config, logger *slog.Logger) error {
 	// Gin's debug output (the route list, the mode warning) would bury
-	// the one start-up line; the routes are listed in the README.
+	// the one start-up line; the routes are listed in docs/example-app.md.
 	gin.DebugPrintRouteFunc = func(string, string, string, int) {}
 	gin.DebugPrintFunc = func(string, ...any) {}
 	site, err := app.New(cfg)
