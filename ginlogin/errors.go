@@ -14,7 +14,7 @@ import (
 
 // Sentinel errors. Compare with errors.Is: the library wraps them with context.
 var (
-	// ErrInactiveUser is returned by LoginUser when the user is not active and
+	// ErrInactiveUser is returned by Login and StartLogin when the user is not active and
 	// the Force option was not given. Nothing in the session changes.
 	ErrInactiveUser = errors.New("ginlogin: user is not active")
 
@@ -45,11 +45,11 @@ var (
 	// changed it first.
 	ErrRotationConflict = errors.New("ginlogin: remember token was rotated concurrently")
 
-	// ErrUserIDTooLong is returned by LoginUser when the user's ID is longer
+	// ErrUserIDTooLong is returned by Login and StartLogin when the user's ID is longer
 	// than MaxUserIDLength bytes; such IDs would not fit in a cookie.
 	ErrUserIDTooLong = errors.New("ginlogin: user id too long")
 
-	// ErrEmptyUserID is returned by LoginUser when the user's ID is empty.
+	// ErrEmptyUserID is returned by Login and StartLogin when the user's ID is empty.
 	ErrEmptyUserID = errors.New("ginlogin: user id is empty")
 
 	// ErrNoMiddleware means a helper or guard ran on a request that did not pass
@@ -57,7 +57,7 @@ var (
 	ErrNoMiddleware = errors.New("ginlogin: Middleware(mgr) is not installed on this route")
 )
 
-// MaxUserIDLength is the longest user ID, in bytes, that LoginUser accepts.
+// MaxUserIDLength is the longest user ID, in bytes, that Login accepts.
 // It keeps every cookie the library writes under the browser's 4 KB limit.
 const MaxUserIDLength = 512
 

@@ -37,8 +37,8 @@ type managerKey struct{}
 // (FromContext reports nothing until the inner Manager loads its own). The
 // Managers must use different SessionCookie and RememberCookie names, or
 // the browser would keep one cookie for both; a nested Middleware whose
-// cookie names clash with the outer Manager's refuses every request (a
-// panic outside gin's release mode, a logged 500 in it). Running the same
+// cookie names clash with the outer Manager's refuses every request with a
+// logged 500, in every gin mode. Running the same
 // Manager's Middleware twice is harmless: the second one does nothing.
 func Middleware(m *Manager) gin.HandlerFunc {
 	if m == nil {

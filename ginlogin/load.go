@@ -74,7 +74,7 @@ func (st *requestState) load() (User, error) {
 // loadFromSession checks the session's login: client identity, timeouts, the
 // device record, the user, and the user's auth stamp. It returns user nil
 // when the login is over (the session has then been cleaned), and stop when
-// the request must stay anonymous (strong session protection).
+// nobody may be logged in to the request (strong session protection).
 func (st *requestState) loadFromSession(h sessionHandle, rec loginRecord, now time.Time) (user User, stop bool, err error) {
 	m, c := st.m, st.c
 	ctx := c.Request.Context()

@@ -82,11 +82,11 @@ type Config struct {
 	SessionCookie SessionCookieConfig
 
 	// UserLoader returns the user with the given ID. "Not found" is (nil, nil)
-	// and makes the request anonymous; a nil pointer (or nil map, slice or
+	// and means nobody is logged in; a nil pointer (or nil map, slice or
 	// func) inside the User interface counts as nil, so
 	// `return db.FindUser(ctx, id)` with FindUser returning (*User)(nil), nil
 	// is "not found" too. A non-nil error means a system failure and goes to
-	// ErrorHandler, never to the anonymous path. Required unless
+	// ErrorHandler, never to the "nobody" path. Required unless
 	// RequestLoader is set.
 	UserLoader func(ctx context.Context, id string) (User, error)
 
@@ -94,7 +94,7 @@ type Config struct {
 	// from an API key or an Authorization header. It runs after the session
 	// and the remember cookie. The same (nil, nil) / error contract as
 	// UserLoader applies: (nil, nil), or a typed nil such as (*User)(nil), nil
-	// for a wrong or unknown API key, leaves the request anonymous (a guard
+	// for a wrong or unknown API key, leaves nobody logged in (a guard
 	// answers 401). Logins it returns are not stored in the session.
 	RequestLoader func(c *gin.Context) (User, error)
 

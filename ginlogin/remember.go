@@ -14,7 +14,7 @@ import (
 type Device struct {
 	// Selector identifies the device; it is the public half of the token.
 	Selector string
-	// UserID is the User.ID() of the login.
+	// UserID is the User.LoginID() of the login.
 	UserID string
 	// ValidatorHash is the SHA-256 of the current validator, the one issued
 	// last; empty for a login that did not ask to be remembered (its session
