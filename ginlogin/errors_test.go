@@ -225,3 +225,13 @@ func TestErrorsHaveOnePrefix(t *testing.T) {
 		})
 	}
 }
+
+func TestIsUnavailableCountsClosedConnections(t *testing.T) {
+	t.Parallel()
+	for _, err := range []error{io.EOF, io.ErrUnexpectedEOF, fmt.Errorf("redis: %w", io.EOF), ErrStoreUnavailable} {
+		assert.True(t, IsUnavailable(err), "%v", err)
+	}
+	for _, err := range []error{nil, errors.New("constraint violated"), ErrDeviceNotFound} {
+		assert.False(t, IsUnavailable(err), "%v", err)
+	}
+}

@@ -659,3 +659,23 @@ func userDeviceCount(t *testing.T, s RememberStore, userID string) int {
 	require.NoError(t, err)
 	return len(devs)
 }
+
+// rememberStoreKinds are the RememberStores the remember-token guarantees
+// are proven on.
+var rememberStoreKinds = []struct {
+	name string
+	make func(t *testing.T) RememberStore
+}{
+	{"memory", func(*testing.T) RememberStore { return NewMemoryStore() }},
+	{"sqlite", func(t *testing.T) RememberStore { s, _ := newSQLiteRememberStore(t); return s }},
+	{"postgres", newPostgresRememberStore},
+}
+
+// rememberSchemeConfigs are the two kinds of remember token.
+var rememberSchemeConfigs = []struct {
+	name  string
+	store func() RememberStore
+}{
+	{"stateless", func() RememberStore { return nil }},
+	{"split", func() RememberStore { return NewMemoryStore() }},
+}

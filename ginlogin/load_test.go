@@ -1,6 +1,7 @@
 package ginlogin
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -11,46 +12,6 @@ import (
 
 // All timeouts are enforced by the server from its own timestamps, read
 // from the injected clock (Config.Now): no test sleeps.
-
-// Guarantee 7: the defaults are the documented constants, and each one
-// takes effect exactly at its boundary.
-func TestTimeoutDefaultsMatchDocumentedConstants(t *testing.T) {
-	t.Parallel()
-	a := newTestApp(t, nil)
-	cfg := a.mgr.Config()
-	assert.Equal(t, 30*time.Minute, DefaultIdleTimeout)
-	assert.Equal(t, 12*time.Hour, DefaultAbsoluteTimeout)
-	assert.Equal(t, 15*time.Minute, DefaultFreshFor)
-	assert.Equal(t, 30*time.Second, DefaultRotationGrace)
-	assert.Equal(t, 30*24*time.Hour, DefaultRememberDuration)
-	assert.Equal(t, DefaultIdleTimeout, cfg.IdleTimeout)
-	assert.Equal(t, DefaultAbsoluteTimeout, cfg.AbsoluteTimeout)
-	assert.Equal(t, DefaultFreshFor, cfg.FreshFor)
-	assert.Equal(t, DefaultRotationGrace, cfg.RotationGrace)
-	assert.Equal(t, DefaultRememberDuration, cfg.RememberCookie.Duration)
-
-	tests := []struct {
-		name  string
-		after time.Duration
-		path  string
-		want  int
-	}{
-		{"fresh just before FreshFor", DefaultFreshFor - time.Second, "/fresh", 200},
-		{"not fresh at FreshFor", DefaultFreshFor, "/fresh", 401},
-		{"alive just before IdleTimeout", DefaultIdleTimeout - time.Second, "/protected", 200},
-		{"idle at IdleTimeout", DefaultIdleTimeout, "/protected", 401},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			a := newTestApp(t, nil)
-			b := a.browser()
-			b.getStatus("/login/1", 200)
-			a.clock.Advance(tt.after)
-			assert.Equal(t, tt.want, b.get(tt.path).Code)
-		})
-	}
-}
 
 // endedReasons records the reasons Hooks.SessionEnded gets.
 func endedReasons(events *secEvents) func(*Config) {
@@ -236,6 +197,139 @@ func TestRememberAfterTimeouts(t *testing.T) {
 					assert.True(t, a.withCookies("session", oldSession).who().Anonymous, "the timed-out session stays dead")
 				})
 			}
+		}
+	}
+}
+
+// A short IdleTimeout must not end a session that is used within it: the
+// last use is recorded at least ten times per idle window.
+func TestShortIdleTimeoutKeepsActiveSessionAlive(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, func(c *Config) { c.IdleTimeout = 30 * time.Second })
+	b := a.browser()
+	require.Equal(t, 200, b.get("/login/1").Code)
+	for i := 0; i < 12; i++ { // two minutes of activity, a request every 10 seconds
+		a.clock.Advance(10 * time.Second)
+		require.Equal(t, 200, b.get("/protected").Code, "request %d", i)
+	}
+	a.clock.Advance(31 * time.Second)
+	assert.Equal(t, 401, b.get("/protected").Code, "idle for longer than the timeout")
+}
+
+// Guarantee 5: sessions and remember tokens are bound to the user's
+// credentials. When a user's AuthStamp changes (a password change done
+// elsewhere, an administrator's reset), every session and remember token
+// (stateless and split) of that user stops working on its next request,
+// on cookie and server-side stores.
+func TestStampChangeEndsEveryLogin(t *testing.T) {
+	t.Parallel()
+	for _, kind := range allStoreKinds() {
+		for _, scheme := range rememberSchemeConfigs {
+			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
+				t.Parallel()
+				events := &secEvents{}
+				a := newTestApp(t, func(c *Config) {
+					c.SessionStore = kind.make(t)
+					c.RememberStore = scheme.store()
+					c.Hooks.SessionEnded = func(_ *gin.Context, reason error) { events.add("ended %v", reason) }
+				})
+				a.stamped("s1", "password-hash-1")
+				laptop, phone := a.browser(), a.browser()
+				laptop.getStatus("/login/s1?remember=1", 200)
+				phone.getStatus("/login/s1?remember=1", 200)
+				phoneRemember := a.withCookies("remember_token", phone.cookie("remember_token"))
+				require.Equal(t, "s1", laptop.who().ID)
+
+				a.stamped("s1", "password-hash-2") // changed outside this browser
+
+				assert.True(t, laptop.who().Anonymous, "a session with the old stamp")
+				assert.Equal(t, 401, phone.get("/protected").Code, "another session with the old stamp")
+				rec := phoneRemember.getStatus("/whoami", 200)
+				assert.Contains(t, rec.Body.String(), `"anonymous":true`, "a remember token with the old stamp")
+				assert.True(t, deletesCookie(t, rec, "remember_token"), "the dead remember cookie is deleted")
+				assert.Contains(t, events.list(), "ended "+ErrStampChanged.Error())
+
+				// Logging in again with the new credentials works.
+				laptop.getStatus("/login/s1", 200)
+				assert.Equal(t, "s1", laptop.who().ID)
+			})
+		}
+	}
+}
+
+// Guarantee 9: a tampered, garbage or oversized session or remember cookie
+// makes the request anonymous, never a 500, and a bad remember cookie is
+// deleted.
+func TestTamperedCookiesAreAnonymous(t *testing.T) {
+	t.Parallel()
+	flip := func(s string) string {
+		if s == "" {
+			return "x"
+		}
+		i := len(s) / 2
+		c := byte('A')
+		if s[i] == 'A' {
+			c = 'B'
+		}
+		return s[:i] + string(c) + s[i+1:]
+	}
+	for _, scheme := range rememberSchemeConfigs {
+		for _, kind := range allStoreKinds() {
+			t.Run(scheme.name+"/"+kind.name, func(t *testing.T) {
+				t.Parallel()
+				a := newTestApp(t, func(c *Config) {
+					c.SessionStore = kind.make(t)
+					c.RememberStore = scheme.store()
+				})
+				// Cookies signed with another secret: valid in form only.
+				otherSecret := []byte("ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba")
+				other := newTestApp(t, func(c *Config) {
+					c.SecretKeys = [][]byte{otherSecret}
+					c.SessionStore = NewCookieStore(otherSecret)
+					c.RememberStore = scheme.store()
+				})
+				ob := other.browser()
+				ob.getStatus("/login/1?remember=1", 200)
+
+				real := a.browser()
+				real.getStatus("/login/1?remember=1", 200)
+				session, remember := real.cookie("session"), real.cookie("remember_token")
+
+				sessions := map[string]string{
+					"garbage":          "not-a-session",
+					"flipped":          flip(session),
+					"oversized":        strings.Repeat("A", 5000),
+					"other secret":     ob.cookie("session"),
+					"truncated":        session[:len(session)/2],
+					"base64 of binary": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+				}
+				for name, value := range sessions {
+					b := a.withCookies("session", value)
+					rec := b.get("/whoami")
+					require.Equal(t, 200, rec.Code, "session %s: %s", name, rec.Body.String())
+					assert.Contains(t, rec.Body.String(), `"anonymous":true`, "session %s", name)
+					assert.Equal(t, 401, b.get("/protected").Code, "session %s", name)
+				}
+
+				remembers := map[string]string{
+					"garbage":         "not-a-token",
+					"flipped":         flip(remember),
+					"oversized":       strings.Repeat("A", 5000),
+					"other secret":    ob.cookie("remember_token"),
+					"stateless shape": "1.MQ.99999999999.." + strings.Repeat("A", 43),
+					"split shape":     strings.Repeat("A", 22) + "." + strings.Repeat("A", 43),
+					"dots":            "....",
+					"truncated":       remember[:len(remember)-1],
+				}
+				for name, value := range remembers {
+					b := a.withCookies("remember_token", value)
+					rec := b.get("/whoami")
+					require.Equal(t, 200, rec.Code, "remember %s: %s", name, rec.Body.String())
+					assert.Contains(t, rec.Body.String(), `"anonymous":true`, "remember %s", name)
+					assert.True(t, deletesCookie(t, rec, "remember_token"), "remember %s is deleted", name)
+					assert.Equal(t, 401, b.get("/protected").Code, "remember %s", name)
+				}
+			})
 		}
 	}
 }

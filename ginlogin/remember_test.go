@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -90,6 +91,78 @@ func TestRememberRestoreRefusesInactiveUserStateless(t *testing.T) {
 				assert.Equal(t, "s7", w.ID, "a stateless token cannot be revoked: the copy works again")
 			} else {
 				assert.True(t, w.Anonymous, "the new stamp ends the copy for good")
+			}
+		})
+	}
+}
+
+// Guarantee 6: expiry is enforced by the server. A browser that still
+// sends its remember cookie after the login's duration (a clock it
+// controls, a copied cookie) is refused, the cookie is deleted, and with a
+// store the device is deleted too. A session bound to an expired device
+// ends as well.
+func TestExpiredRememberTokenRefused(t *testing.T) {
+	t.Parallel()
+	for _, scheme := range rememberSchemeConfigs {
+		t.Run(scheme.name, func(t *testing.T) {
+			t.Parallel()
+			store := scheme.store()
+			a := newTestApp(t, func(c *Config) {
+				c.RememberStore = store
+				c.IdleTimeout = NoTimeout // only the device's expiry is at work
+			})
+			b := a.browser()
+			b.getStatus("/login/1?remember=1&duration=1h", 200)
+			value := b.cookie("remember_token")
+			a.clock.Advance(time.Hour - time.Second)
+			assert.Equal(t, "1", a.withCookies("remember_token", value).who().ID, "valid until the end")
+
+			a.clock.Advance(time.Second)
+			replay := a.withCookies("remember_token", value)
+			rec := replay.getStatus("/whoami", 200)
+			assert.Contains(t, rec.Body.String(), `"anonymous":true`, "expired: refused although the browser sent it")
+			assert.True(t, deletesCookie(t, rec, "remember_token"))
+			if store != nil {
+				assert.Zero(t, userDeviceCount(t, store, "1"), "the expired device is deleted")
+				assert.True(t, b.who().Anonymous, "a session bound to the expired device ends")
+			}
+		})
+	}
+}
+
+// Guarantee 6: a strong session-protection trip (the session is used from
+// another client) logs the session out and revokes its remember token:
+// with a store the device is deleted, so neither the cookie nor a copy of
+// it restores the login. Stateless tokens can only be deleted from the
+// browser that tripped; a copy made before survives until it expires.
+func TestStrongProtectionRevokesRememberToken(t *testing.T) {
+	t.Parallel()
+	for _, scheme := range rememberSchemeConfigs {
+		t.Run(scheme.name, func(t *testing.T) {
+			t.Parallel()
+			store := scheme.store()
+			events := &secEvents{}
+			a := newTestApp(t, func(c *Config) {
+				c.RememberStore = store
+				c.SessionProtection = ProtectionStrong
+				c.Hooks.SessionProtected = func(*gin.Context) { events.add("protected") }
+			})
+			b := a.browser()
+			b.getStatus("/login/1?remember=1", 200)
+			rememberCopy := a.withCookies("remember_token", b.cookie("remember_token"))
+
+			b.remoteAddr = "198.51.100.7:1234" // the session moved to another client
+			rec := b.getStatus("/whoami", 200)
+			assert.Contains(t, rec.Body.String(), `"anonymous":true`)
+			assert.True(t, deletesCookie(t, rec, "remember_token"), "the remember cookie is deleted")
+			assert.Equal(t, []string{"protected"}, events.list())
+			assert.True(t, b.who().Anonymous, "and stays logged out")
+
+			if store != nil {
+				assert.Zero(t, userDeviceCount(t, store, "1"), "the device is revoked")
+				assert.True(t, rememberCopy.who().Anonymous, "a copy of the remember cookie is dead")
+			} else {
+				assert.Equal(t, "1", rememberCopy.who().ID, "documented: a stateless token cannot be revoked server-side")
 			}
 		})
 	}
