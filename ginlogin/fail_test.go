@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -221,81 +220,6 @@ func TestSessionStoreOutage(t *testing.T) {
 			assert.Equal(t, "2", visitor.who().ID)
 		})
 	}
-}
-
-// flakyRememberStore is a RememberStore whose operations fail on demand.
-type flakyRememberStore struct {
-	*MemoryStore
-	mu   sync.Mutex
-	fail map[string]error
-}
-
-var _ RememberStore = (*flakyRememberStore)(nil)
-
-func newFlakyRememberStore() *flakyRememberStore {
-	return &flakyRememberStore{MemoryStore: NewMemoryStore(), fail: map[string]error{}}
-}
-
-// failOn makes op fail with err (nil heals it).
-func (s *flakyRememberStore) failOn(op string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail[op] = err
-}
-
-func (s *flakyRememberStore) err(op string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fail[op]
-}
-
-func (s *flakyRememberStore) CreateDevice(ctx context.Context, d Device) error {
-	if err := s.err("CreateDevice"); err != nil {
-		return err
-	}
-	return s.MemoryStore.CreateDevice(ctx, d)
-}
-
-func (s *flakyRememberStore) Device(ctx context.Context, selector string) (Device, error) {
-	if err := s.err("Device"); err != nil {
-		return Device{}, err
-	}
-	return s.MemoryStore.Device(ctx, selector)
-}
-
-func (s *flakyRememberStore) SwapValidators(ctx context.Context, selector string, old, next Device, at time.Time) error {
-	if err := s.err("SwapValidators"); err != nil {
-		return err
-	}
-	return s.MemoryStore.SwapValidators(ctx, selector, old, next, at)
-}
-
-func (s *flakyRememberStore) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
-	if err := s.err("TouchDevice"); err != nil {
-		return err
-	}
-	return s.MemoryStore.TouchDevice(ctx, selector, lastUsed, expires)
-}
-
-func (s *flakyRememberStore) DeleteDevice(ctx context.Context, selector string) error {
-	if err := s.err("DeleteDevice"); err != nil {
-		return err
-	}
-	return s.MemoryStore.DeleteDevice(ctx, selector)
-}
-
-func (s *flakyRememberStore) DeleteUserDevices(ctx context.Context, userID string) error {
-	if err := s.err("DeleteUserDevices"); err != nil {
-		return err
-	}
-	return s.MemoryStore.DeleteUserDevices(ctx, userID)
-}
-
-func (s *flakyRememberStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
-	if err := s.err("UserDevices"); err != nil {
-		return nil, err
-	}
-	return s.MemoryStore.UserDevices(ctx, userID)
 }
 
 // Guarantee 9: a failing RememberStore gives 503 (500 for errors that are

@@ -30,6 +30,7 @@ import (
 	"github.com/gin-contrib/sessions/memstore"
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/internal/testsupport"
+	gsessions "github.com/gorilla/sessions"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -678,4 +679,121 @@ var rememberSchemeConfigs = []struct {
 }{
 	{"stateless", func() RememberStore { return nil }},
 	{"split", func() RememberStore { return NewMemoryStore() }},
+}
+
+// failingSessionStore is a session store whose reads or saves fail on
+// demand. Its sessions are always new (it reads no cookie) and are saved
+// through it.
+type failingSessionStore struct {
+	sessions.Store
+	mu            sync.Mutex
+	getErr, saved error
+}
+
+func (s *failingSessionStore) New(_ *http.Request, name string) (*gsessions.Session, error) {
+	sess := gsessions.NewSession(s, name)
+	sess.Options = &gsessions.Options{Path: "/", HttpOnly: true}
+	sess.IsNew = true
+	return sess, nil
+}
+
+func (s *failingSessionStore) set(get, save error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.getErr, s.saved = get, save
+}
+
+func (s *failingSessionStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
+	sess, err := gsessions.GetRegistry(r).Get(s, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.getErr != nil {
+		return sess, s.getErr
+	}
+	return sess, err
+}
+
+func (s *failingSessionStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessions.Session) error {
+	s.mu.Lock()
+	err := s.saved
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.Store.Save(r, w, sess)
+}
+
+// flakyRememberStore is a RememberStore whose operations fail on demand.
+type flakyRememberStore struct {
+	*MemoryStore
+	mu   sync.Mutex
+	fail map[string]error
+}
+
+var _ RememberStore = (*flakyRememberStore)(nil)
+
+func newFlakyRememberStore() *flakyRememberStore {
+	return &flakyRememberStore{MemoryStore: NewMemoryStore(), fail: map[string]error{}}
+}
+
+// failOn makes op fail with err (nil heals it).
+func (s *flakyRememberStore) failOn(op string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[op] = err
+}
+
+func (s *flakyRememberStore) err(op string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fail[op]
+}
+
+func (s *flakyRememberStore) CreateDevice(ctx context.Context, d Device) error {
+	if err := s.err("CreateDevice"); err != nil {
+		return err
+	}
+	return s.MemoryStore.CreateDevice(ctx, d)
+}
+
+func (s *flakyRememberStore) Device(ctx context.Context, selector string) (Device, error) {
+	if err := s.err("Device"); err != nil {
+		return Device{}, err
+	}
+	return s.MemoryStore.Device(ctx, selector)
+}
+
+func (s *flakyRememberStore) SwapValidators(ctx context.Context, selector string, old, next Device, at time.Time) error {
+	if err := s.err("SwapValidators"); err != nil {
+		return err
+	}
+	return s.MemoryStore.SwapValidators(ctx, selector, old, next, at)
+}
+
+func (s *flakyRememberStore) TouchDevice(ctx context.Context, selector string, lastUsed, expires time.Time) error {
+	if err := s.err("TouchDevice"); err != nil {
+		return err
+	}
+	return s.MemoryStore.TouchDevice(ctx, selector, lastUsed, expires)
+}
+
+func (s *flakyRememberStore) DeleteDevice(ctx context.Context, selector string) error {
+	if err := s.err("DeleteDevice"); err != nil {
+		return err
+	}
+	return s.MemoryStore.DeleteDevice(ctx, selector)
+}
+
+func (s *flakyRememberStore) DeleteUserDevices(ctx context.Context, userID string) error {
+	if err := s.err("DeleteUserDevices"); err != nil {
+		return err
+	}
+	return s.MemoryStore.DeleteUserDevices(ctx, userID)
+}
+
+func (s *flakyRememberStore) UserDevices(ctx context.Context, userID string) ([]Device, error) {
+	if err := s.err("UserDevices"); err != nil {
+		return nil, err
+	}
+	return s.MemoryStore.UserDevices(ctx, userID)
 }
