@@ -78,7 +78,7 @@ func TestCookieFlagsOnSetAndDelete(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			for _, kind := range []storeKind{cookieKind, memstoreKind} {
 				t.Run(tt.name+"/"+scheme.name+"/"+kind.name, func(t *testing.T) {
 					t.Parallel()
@@ -96,13 +96,7 @@ func TestCookieFlagsOnSetAndDelete(t *testing.T) {
 						}
 						c.String(200, "in")
 					})
-					g.GET("/logout", func(c *gin.Context) {
-						if err := Logout(c); err != nil {
-							Fail(c, err)
-							return
-						}
-						c.String(200, "out")
-					})
+					g.GET("/logout", logoutHandler(answer("out")))
 					g.GET("/whoami", func(c *gin.Context) { c.String(200, idOf(c)) })
 					b := a.browser()
 					var seen []*httptest.ResponseRecorder
@@ -204,7 +198,7 @@ func TestCookieSizesStayUnderBrowserLimit(t *testing.T) {
 	// control characters.
 	longMessage := strings.Repeat("佐<&>\x01é", 400)
 	plainMessage := strings.Repeat("a", maxFlashLength)
-	for _, scheme := range rememberSchemeConfigs {
+	for _, scheme := range rememberSchemes {
 		for _, kind := range []storeKind{cookieKind, memstoreKind} {
 			t.Run(scheme.name+"/"+kind.name, func(t *testing.T) {
 				t.Parallel()

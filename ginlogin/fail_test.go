@@ -140,7 +140,7 @@ func TestGuardsUseErrorHandler(t *testing.T) {
 // window: the browser must end up with the current token.
 func TestUserLoaderFailureDuringRememberRestore(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range rememberSchemeConfigs {
+	for _, scheme := range rememberSchemes {
 		t.Run(scheme.name, func(t *testing.T) {
 			t.Parallel()
 			store := scheme.store()
@@ -176,7 +176,7 @@ func TestUserLoaderFailureDuringRememberRestore(t *testing.T) {
 // store returns. A remember cookie used during the outage survives it.
 func TestSessionStoreOutage(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range rememberSchemeConfigs {
+	for _, scheme := range rememberSchemes {
 		t.Run(scheme.name, func(t *testing.T) {
 			t.Parallel()
 			target := redisTargetFor(t)

@@ -58,29 +58,8 @@ func addAdminSite(t *testing.T, a *testApp, mutate func(*Config)) (*Manager, Rem
 	// An outer middleware that loads the public user first, as a layout
 	// that shows "logged in as" on every page would.
 	g := a.engine.Group("/admin", func(c *gin.Context) { _, _ = CurrentUser(c); c.Next() }, Middleware(mgr))
-	g.GET("/login/:id", func(c *gin.Context) {
-		u, _ := users.load(c, c.Param("id"))
-		if u == nil {
-			c.String(404, "no such admin")
-			return
-		}
-		var opts []LoginOption
-		if c.Query("remember") != "" {
-			opts = append(opts, Remember())
-		}
-		if err := Login(c, u, opts...); err != nil {
-			Fail(c, err)
-			return
-		}
-		c.String(200, "admin logged in")
-	})
-	g.GET("/logout", func(c *gin.Context) {
-		if err := Logout(c); err != nil {
-			Fail(c, err)
-			return
-		}
-		c.String(200, "admin logged out")
-	})
+	g.GET("/login/:id", loginHandler(users, answer("admin logged in")))
+	g.GET("/logout", logoutHandler(answer("admin logged out")))
 	g.GET("/whoami", func(c *gin.Context) {
 		_, before := FromContext(c.Request.Context())
 		c.JSON(200, gin.H{"id": idOf(c), "before": before})

@@ -151,18 +151,24 @@ type testApp struct {
 	cfg    Config
 }
 
+// testConfig is a valid configuration: the test secret, a cookie store,
+// users' loader and quiet logging.
+func testConfig(users *userDB) Config {
+	return Config{
+		SecretKeys:   [][]byte{testSecret},
+		SessionStore: NewCookieStore(testSecret),
+		UserLoader:   users.load,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
 // newTestApp builds an app on the cookie store with the users above, the
 // fake clock and quiet logging; mutate adjusts the configuration.
 func newTestApp(t testing.TB, mutate func(*Config)) *testApp {
 	t.Helper()
 	a := &testApp{t: t, clock: newClock(), users: newUserDB(notch, steve, creeper, germanJ)}
-	cfg := Config{
-		SecretKeys:   [][]byte{testSecret},
-		SessionStore: NewCookieStore(testSecret),
-		UserLoader:   a.users.load,
-		Now:          a.clock.Now,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	cfg := testConfig(a.users)
+	cfg.Now = a.clock.Now
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -178,10 +184,53 @@ func newTestApp(t testing.TB, mutate func(*Config)) *testApp {
 func (a *testApp) routes() {
 	r := a.engine
 	r.GET("/", func(c *gin.Context) { c.String(200, "home") })
-	r.GET("/login/:id", func(c *gin.Context) {
-		a.users.mu.Lock()
-		u := a.users.users[c.Param("id")]
-		a.users.mu.Unlock()
+	r.GET("/login/:id", loginHandler(a.users, answer("logged in")))
+	r.GET("/logout", logoutHandler(answer("logged out")))
+	r.GET("/whoami", func(c *gin.Context) {
+		u, err := CurrentUser(c)
+		if err != nil {
+			Fail(c, err)
+			return
+		}
+		if u == nil {
+			c.JSON(200, whoami{Anonymous: true})
+			return
+		}
+		c.JSON(200, whoami{ID: u.LoginID(), LoggedIn: true, Fresh: IsFresh(c), Remembered: IsRemembered(c)})
+	})
+	r.GET("/protected", LoginRequired(), func(c *gin.Context) { c.String(200, "Access Granted") })
+	r.GET("/fresh", FreshLoginRequired(), func(c *gin.Context) { c.String(200, "Fresh Access") })
+	r.GET("/confirm", func(c *gin.Context) {
+		if err := ConfirmLogin(c); err != nil {
+			c.String(401, err.Error())
+			return
+		}
+		c.String(200, "confirmed")
+	})
+	r.GET("/nothing", func(c *gin.Context) { c.String(200, "nothing") })
+}
+
+// answer returns a handler that answers 200 with text.
+func answer(text string) gin.HandlerFunc {
+	return func(c *gin.Context) { c.String(200, text) }
+}
+
+// loginHandler is the login route of the test apps: it logs in the user of
+// users named by the :id parameter (404 for an unknown user, 403 for an
+// inactive one, Fail for other errors) with the options the query asks
+// for, then runs done:
+//
+//	?remember=1     Remember()
+//	?duration=1h    RememberFor(1h)
+//	?force=1        Force()
+//	?fresh=0        NotFresh()
+//
+// It reads the user table directly, so it counts no loader call.
+func loginHandler(users *userDB, done gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		users.mu.Lock()
+		u := users.users[c.Param("id")]
+		users.mu.Unlock()
 		if u == nil {
 			c.String(404, "no such user")
 			return
@@ -208,37 +257,20 @@ func (a *testApp) routes() {
 			Fail(c, err)
 			return
 		}
-		c.String(200, "logged in")
-	})
-	r.GET("/logout", func(c *gin.Context) {
+		done(c)
+	}
+}
+
+// logoutHandler is the logout route of the test apps: Logout, Fail on an
+// error, then done.
+func logoutHandler(done gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
 		if err := Logout(c); err != nil {
 			Fail(c, err)
 			return
 		}
-		c.String(200, "logged out")
-	})
-	r.GET("/whoami", func(c *gin.Context) {
-		u, err := CurrentUser(c)
-		if err != nil {
-			Fail(c, err)
-			return
-		}
-		if u == nil {
-			c.JSON(200, whoami{Anonymous: true})
-			return
-		}
-		c.JSON(200, whoami{ID: u.LoginID(), LoggedIn: true, Fresh: IsFresh(c), Remembered: IsRemembered(c)})
-	})
-	r.GET("/protected", LoginRequired(), func(c *gin.Context) { c.String(200, "Access Granted") })
-	r.GET("/fresh", FreshLoginRequired(), func(c *gin.Context) { c.String(200, "Fresh Access") })
-	r.GET("/confirm", func(c *gin.Context) {
-		if err := ConfirmLogin(c); err != nil {
-			c.String(401, err.Error())
-			return
-		}
-		c.String(200, "confirmed")
-	})
-	r.GET("/nothing", func(c *gin.Context) { c.String(200, "nothing") })
+		done(c)
+	}
 }
 
 type whoami struct {
@@ -294,13 +326,19 @@ func (b *browser) get(target string, headers ...string) *httptest.ResponseRecord
 	return b.do(http.MethodGet, target, nil, headers...)
 }
 
+// getJSON sends a GET, requires a 200 and decodes its JSON body.
+func getJSON[T any](b *browser, target string) T {
+	b.t.Helper()
+	rec := b.getStatus(target, 200)
+	var v T
+	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &v), "GET %s: %s", target, rec.Body.String())
+	return v
+}
+
+// who returns the browser's user as /whoami reports it.
 func (b *browser) who() whoami {
 	b.t.Helper()
-	rec := b.get("/whoami")
-	require.Equal(b.t, 200, rec.Code, rec.Body.String())
-	var w whoami
-	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &w))
-	return w
+	return getJSON[whoami](b, "/whoami")
 }
 
 // cookie returns the browser's cookie value, or "".
@@ -416,14 +454,10 @@ func addSessionRoutes(a *testApp) {
 	})
 }
 
-// sess returns the browser's session as /sess reports it.
+// sessView returns the browser's session as /sess reports it.
 func (b *browser) sessView() sessionView {
 	b.t.Helper()
-	rec := b.get("/sess")
-	require.Equal(b.t, 200, rec.Code, rec.Body.String())
-	var v sessionView
-	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &v))
-	return v
+	return getJSON[sessionView](b, "/sess")
 }
 
 // getStatus sends a GET and requires the status.
@@ -519,10 +553,7 @@ func addAccountRoutes(a *testApp) {
 // devices returns the browser's device list.
 func (b *browser) devices() []DeviceInfo {
 	b.t.Helper()
-	rec := b.getStatus("/devices", 200)
-	var out []DeviceInfo
-	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &out))
-	return out
+	return getJSON[[]DeviceInfo](b, "/devices")
 }
 
 // parsedSetCookies parses the response's Set-Cookie lines for name.
@@ -672,15 +703,6 @@ var rememberStoreKinds = []struct {
 	{"postgres", newPostgresRememberStore},
 }
 
-// rememberSchemeConfigs are the two kinds of remember token.
-var rememberSchemeConfigs = []struct {
-	name  string
-	store func() RememberStore
-}{
-	{"stateless", func() RememberStore { return nil }},
-	{"split", func() RememberStore { return NewMemoryStore() }},
-}
-
 // failingSessionStore is a session store whose reads or saves fail on
 // demand. Its sessions are always new (it reads no cookie) and are saved
 // through it.
@@ -796,4 +818,50 @@ func (s *flakyRememberStore) UserDevices(ctx context.Context, userID string) ([]
 		return nil, err
 	}
 	return s.MemoryStore.UserDevices(ctx, userID)
+}
+
+// text sends a GET and returns the status and body.
+func (b *browser) text(target string, headers ...string) (int, string) {
+	b.t.Helper()
+	rec := b.get(target, headers...)
+	return rec.Code, rec.Body.String()
+}
+
+// parsedSetCookie returns the one Set-Cookie of the response for name,
+// parsed.
+func parsedSetCookie(t *testing.T, rec *httptest.ResponseRecorder, name string) *http.Cookie {
+	t.Helper()
+	cks := parsedSetCookies(t, rec, name)
+	require.Len(t, cks, 1, "expected one Set-Cookie for %q, got %v", name, rec.Header().Values("Set-Cookie"))
+	return cks[0]
+}
+
+// rememberSchemes are the two remember-token codecs: stateless signed tokens
+// (no RememberStore) and split tokens with a store.
+var rememberSchemes = []struct {
+	name  string
+	store func() RememberStore
+}{
+	{"signed", func() RememberStore { return nil }},
+	{"split", func() RememberStore { return NewMemoryStore() }},
+}
+
+// withRememberStore sets the scheme's store, if any.
+func withRememberStore(store RememberStore) func(*Config) {
+	return func(c *Config) {
+		if store != nil {
+			c.RememberStore = store
+		}
+	}
+}
+
+// chain applies several config mutations in order.
+func chain(fs ...func(*Config)) func(*Config) {
+	return func(c *Config) {
+		for _, f := range fs {
+			if f != nil {
+				f(c)
+			}
+		}
+	}
 }

@@ -171,7 +171,7 @@ func TestRememberAfterTimeouts(t *testing.T) {
 		}, ErrAbsoluteTimeout},
 	}
 	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			for _, to := range timeouts {
 				t.Run(kind.name+"/"+scheme.name+"/"+to.name, func(t *testing.T) {
 					t.Parallel()
@@ -224,7 +224,7 @@ func TestShortIdleTimeoutKeepsActiveSessionAlive(t *testing.T) {
 func TestStampChangeEndsEveryLogin(t *testing.T) {
 	t.Parallel()
 	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
 				t.Parallel()
 				events := &secEvents{}
@@ -273,7 +273,7 @@ func TestTamperedCookiesAreAnonymous(t *testing.T) {
 		}
 		return s[:i] + string(c) + s[i+1:]
 	}
-	for _, scheme := range rememberSchemeConfigs {
+	for _, scheme := range rememberSchemes {
 		for _, kind := range allStoreKinds() {
 			t.Run(scheme.name+"/"+kind.name, func(t *testing.T) {
 				t.Parallel()

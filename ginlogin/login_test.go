@@ -18,20 +18,7 @@ import (
 // user in (remembered with ?remember=1) without asking for the current user
 // first.
 func addPostLogin(a *testApp) {
-	a.engine.POST("/login/:id", func(c *gin.Context) {
-		a.users.mu.Lock()
-		u := a.users.users[c.Param("id")]
-		a.users.mu.Unlock()
-		var opts []LoginOption
-		if c.Query("remember") != "" {
-			opts = append(opts, Remember())
-		}
-		if err := Login(c, u, opts...); err != nil {
-			Fail(c, err)
-			return
-		}
-		c.String(200, "logged in")
-	})
+	a.engine.POST("/login/:id", loginHandler(a.users, answer("logged in")))
 }
 
 // Logging in again from a browser that still holds a remember cookie (after
@@ -178,7 +165,7 @@ func TestSmokeFlow(t *testing.T) {
 func TestUpdateAuthStampKeepsOnlyThisBrowser(t *testing.T) {
 	t.Parallel()
 	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			for _, remembered := range []bool{true, false} {
 				name := kind.name + "/" + scheme.name + map[bool]string{true: "/remembered", false: "/session-only"}[remembered]
 				t.Run(name, func(t *testing.T) {
@@ -309,7 +296,7 @@ func TestUpdateAuthStampAfterUnloadedStampChangeFailsClosed(t *testing.T) {
 func TestReplayAfterLogout(t *testing.T) {
 	t.Parallel()
 	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
 				t.Parallel()
 				store := scheme.store()
@@ -378,7 +365,7 @@ func TestReplayAfterReLogin(t *testing.T) {
 func TestLogoutRacingInFlightRequest(t *testing.T) {
 	t.Parallel()
 	for _, kind := range serverSideKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
 				t.Parallel()
 				logoutRace(t, kind, scheme.store())

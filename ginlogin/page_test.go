@@ -1,12 +1,10 @@
 package ginlogin
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // pageView is what the /page route reports of the PageData it built.
@@ -38,10 +36,7 @@ func addPageRoutes(a *testApp) {
 
 func (b *browser) page() pageView {
 	b.t.Helper()
-	rec := b.getStatus("/page", 200)
-	var v pageView
-	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &v), rec.Body.String())
-	return v
+	return getJSON[pageView](b, "/page")
 }
 
 // Page gives a template the user (nil for nobody), whether the login is

@@ -103,7 +103,7 @@ func TestRememberRestoreRefusesInactiveUserStateless(t *testing.T) {
 // ends as well.
 func TestExpiredRememberTokenRefused(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range rememberSchemeConfigs {
+	for _, scheme := range rememberSchemes {
 		t.Run(scheme.name, func(t *testing.T) {
 			t.Parallel()
 			store := scheme.store()
@@ -137,7 +137,7 @@ func TestExpiredRememberTokenRefused(t *testing.T) {
 // browser that tripped; a copy made before survives until it expires.
 func TestStrongProtectionRevokesRememberToken(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range rememberSchemeConfigs {
+	for _, scheme := range rememberSchemes {
 		t.Run(scheme.name, func(t *testing.T) {
 			t.Parallel()
 			store := scheme.store()

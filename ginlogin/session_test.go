@@ -4,7 +4,6 @@ import (
 	"bytes"
 	stdgzip "compress/gzip"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -383,33 +382,10 @@ func newMatrixCell(t *testing.T, st matrixStack, pos string, kind storeKind, rem
 //	/m/flashes     the flashes as JSON
 func (c *matrixCell) routes() {
 	r := c.a.engine
-	r.GET("/m/login/:id", func(g *gin.Context) {
-		c.enter(g)
-		c.a.users.mu.Lock()
-		u := c.a.users.users[g.Param("id")]
-		c.a.users.mu.Unlock()
-		if u == nil {
-			g.String(404, "no such user")
-			return
-		}
-		var opts []LoginOption
-		if g.Query("remember") != "" {
-			opts = append(opts, Remember())
-		}
-		if err := Login(g, u, opts...); err != nil {
-			Fail(g, err)
-			return
-		}
-		c.finish(g, "logged in")
-	})
-	r.GET("/m/logout", func(g *gin.Context) {
-		c.enter(g)
-		if err := Logout(g); err != nil {
-			Fail(g, err)
-			return
-		}
-		c.finish(g, "logged out")
-	})
+	login := loginHandler(c.a.users, func(g *gin.Context) { c.finish(g, "logged in") })
+	logout := logoutHandler(func(g *gin.Context) { c.finish(g, "logged out") })
+	r.GET("/m/login/:id", func(g *gin.Context) { c.enter(g); login(g) })
+	r.GET("/m/logout", func(g *gin.Context) { c.enter(g); logout(g) })
 	flashes := func(g *gin.Context) { g.JSON(200, Flashes(g)) }
 	r.GET("/m/signin", flashes)
 	r.GET("/m/flashes", flashes)
@@ -487,10 +463,7 @@ func (c *matrixCell) withCookies(pairs ...string) *browser {
 // flashes GETs a page that lists the flashes as JSON.
 func (c *matrixCell) flashes(b *browser, target string) []FlashMessage {
 	b.t.Helper()
-	rec := b.getStatus(target, 200)
-	var out []FlashMessage
-	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
-	return out
+	return getJSON[[]FlashMessage](b, target)
 }
 
 // matrixClient sits between the test browsers and the engine as an HTTP
@@ -644,7 +617,7 @@ func TestConfirmLoginRenewsSession(t *testing.T) {
 func TestRememberRestoreRenewsSession(t *testing.T) {
 	t.Parallel()
 	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
 				t.Parallel()
 				a := newTestApp(t, func(c *Config) {
@@ -678,7 +651,7 @@ func TestRememberRestoreRenewsSession(t *testing.T) {
 func TestLoginDropsPlantedLibraryKeys(t *testing.T) {
 	t.Parallel()
 	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
 				t.Parallel()
 				a := newTestApp(t, func(c *Config) {
@@ -757,7 +730,7 @@ func TestLoginKeepsApplicationValuesOnlyForTheSameUser(t *testing.T) {
 func TestSessionFixation(t *testing.T) {
 	t.Parallel()
 	for _, kind := range serverSideKinds() {
-		for _, scheme := range rememberSchemeConfigs {
+		for _, scheme := range rememberSchemes {
 			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
 				t.Parallel()
 				a := newTestApp(t, func(c *Config) {
