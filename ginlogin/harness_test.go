@@ -413,6 +413,44 @@ var (
 	}}
 )
 
+// eachKind runs test once per session store of kinds, in parallel
+// subtests named after the store.
+func eachKind(t *testing.T, kinds []storeKind, test func(t *testing.T, kind storeKind)) {
+	t.Helper()
+	for _, kind := range kinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, kind)
+		})
+	}
+}
+
+// eachKindScheme runs test once per session store of kinds and remember
+// scheme, in parallel subtests named "store/scheme".
+func eachKindScheme(t *testing.T, kinds []storeKind, test func(t *testing.T, kind storeKind, scheme rememberScheme)) {
+	t.Helper()
+	for _, kind := range kinds {
+		for _, scheme := range rememberSchemes {
+			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
+				t.Parallel()
+				test(t, kind, scheme)
+			})
+		}
+	}
+}
+
+// newStoreApp is newTestApp on a new session store of kind; mutate (may be
+// nil) adjusts the configuration further.
+func newStoreApp(t *testing.T, kind storeKind, mutate func(*Config)) *testApp {
+	t.Helper()
+	return newTestApp(t, func(c *Config) {
+		c.SessionStore = kind.make(t)
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+}
+
 // allStoreKinds lists every session store; serverSideKinds only those that
 // keep the session server-side.
 func allStoreKinds() []storeKind { return []storeKind{cookieKind, memstoreKind, redisKind} }
@@ -836,12 +874,16 @@ func parsedSetCookie(t *testing.T, rec *httptest.ResponseRecorder, name string) 
 	return cks[0]
 }
 
-// rememberSchemes are the two remember-token codecs: stateless signed tokens
-// (no RememberStore) and split tokens with a store.
-var rememberSchemes = []struct {
+// rememberScheme is a kind of remember token: store makes the
+// RememberStore it needs (nil for signed tokens).
+type rememberScheme struct {
 	name  string
 	store func() RememberStore
-}{
+}
+
+// rememberSchemes are the two remember-token codecs: stateless signed tokens
+// (no RememberStore) and split tokens with a store.
+var rememberSchemes = []rememberScheme{
 	{"signed", func() RememberStore { return nil }},
 	{"split", func() RememberStore { return NewMemoryStore() }},
 }

@@ -24,27 +24,21 @@ func endedReasons(events *secEvents) func(*Config) {
 // alive as long as it goes on; a gap of IdleTimeout ends it.
 func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			events := &secEvents{}
-			a := newTestApp(t, func(c *Config) {
-				c.SessionStore = kind.make(t)
-				endedReasons(events)(c)
-			})
-			b := a.browser()
-			b.getStatus("/login/1", 200)
-			for i := range 10 { // 200 minutes of use, a request every 20 minutes
-				a.clock.Advance(20 * time.Minute)
-				require.Equal(t, 200, b.get("/protected").Code, "request %d", i)
-			}
-			copied := b.clone()
-			a.clock.Advance(DefaultIdleTimeout)
-			assert.Equal(t, 401, b.get("/protected").Code)
-			assert.Equal(t, []string{ErrIdleTimeout.Error()}, events.list())
-			assert.True(t, copied.who().Anonymous, "a copy of the idle session cookie is dead too")
-		})
-	}
+	eachKind(t, allStoreKinds(), func(t *testing.T, kind storeKind) {
+		events := &secEvents{}
+		a := newStoreApp(t, kind, endedReasons(events))
+		b := a.browser()
+		b.getStatus("/login/1", 200)
+		for i := range 10 { // 200 minutes of use, a request every 20 minutes
+			a.clock.Advance(20 * time.Minute)
+			require.Equal(t, 200, b.get("/protected").Code, "request %d", i)
+		}
+		copied := b.clone()
+		a.clock.Advance(DefaultIdleTimeout)
+		assert.Equal(t, 401, b.get("/protected").Code)
+		assert.Equal(t, []string{ErrIdleTimeout.Error()}, events.list())
+		assert.True(t, copied.who().Anonymous, "a copy of the idle session cookie is dead too")
+	})
 }
 
 // Guarantee 7: the library records activity at most once a minute: within
@@ -52,57 +46,48 @@ func TestIdleTimeout(t *testing.T) {
 // Set-Cookie), after it it does.
 func TestActivityRecordedAtMostOncePerMinute(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			a := newTestApp(t, func(c *Config) { c.SessionStore = kind.make(t) })
-			b := a.browser()
-			b.getStatus("/login/1", 200)
-			steps := []struct {
-				advance time.Duration
-				writes  bool
-			}{
-				{10 * time.Second, false},
-				{40 * time.Second, false}, // 50s since the login
-				{10 * time.Second, true},  // a minute
-				{59 * time.Second, false},
-				{time.Second, true},
-				{0, false},
-			}
-			for i, s := range steps {
-				a.clock.Advance(s.advance)
-				rec := b.getStatus("/protected", 200)
-				assert.Equal(t, s.writes, len(setCookieHeaders(rec, "session")) > 0, "step %d", i)
-			}
-		})
-	}
+	eachKind(t, allStoreKinds(), func(t *testing.T, kind storeKind) {
+		a := newStoreApp(t, kind, nil)
+		b := a.browser()
+		b.getStatus("/login/1", 200)
+		steps := []struct {
+			advance time.Duration
+			writes  bool
+		}{
+			{10 * time.Second, false},
+			{40 * time.Second, false}, // 50s since the login
+			{10 * time.Second, true},  // a minute
+			{59 * time.Second, false},
+			{time.Second, true},
+			{0, false},
+		}
+		for i, s := range steps {
+			a.clock.Advance(s.advance)
+			rec := b.getStatus("/protected", 200)
+			assert.Equal(t, s.writes, len(setCookieHeaders(rec, "session")) > 0, "step %d", i)
+		}
+	})
 }
 
 // Guarantee 7: absolute timeout. A session ends AbsoluteTimeout after its
 // login even when it is used all the time.
 func TestAbsoluteTimeout(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			events := &secEvents{}
-			a := newTestApp(t, func(c *Config) {
-				c.SessionStore = kind.make(t)
-				endedReasons(events)(c)
-			})
-			b := a.browser()
-			b.getStatus("/login/1", 200)
-			elapsed := time.Duration(0)
-			for elapsed+20*time.Minute < DefaultAbsoluteTimeout {
-				a.clock.Advance(20 * time.Minute)
-				elapsed += 20 * time.Minute
-				require.Equal(t, 200, b.get("/protected").Code, "after %v of constant use", elapsed)
-			}
-			a.clock.Advance(DefaultAbsoluteTimeout - elapsed)
-			assert.Equal(t, 401, b.get("/protected").Code, "ended at the absolute timeout despite the activity")
-			assert.Equal(t, []string{ErrAbsoluteTimeout.Error()}, events.list())
-		})
-	}
+	eachKind(t, allStoreKinds(), func(t *testing.T, kind storeKind) {
+		events := &secEvents{}
+		a := newStoreApp(t, kind, endedReasons(events))
+		b := a.browser()
+		b.getStatus("/login/1", 200)
+		elapsed := time.Duration(0)
+		for elapsed+20*time.Minute < DefaultAbsoluteTimeout {
+			a.clock.Advance(20 * time.Minute)
+			elapsed += 20 * time.Minute
+			require.Equal(t, 200, b.get("/protected").Code, "after %v of constant use", elapsed)
+		}
+		a.clock.Advance(DefaultAbsoluteTimeout - elapsed)
+		assert.Equal(t, 401, b.get("/protected").Code, "ended at the absolute timeout despite the activity")
+		assert.Equal(t, []string{ErrAbsoluteTimeout.Error()}, events.list())
+	})
 }
 
 // Guarantee 7: freshness. A login is fresh for FreshFor, then not fresh
@@ -223,38 +208,33 @@ func TestShortIdleTimeoutKeepsActiveSessionAlive(t *testing.T) {
 // on cookie and server-side stores.
 func TestStampChangeEndsEveryLogin(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemes {
-			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
-				t.Parallel()
-				events := &secEvents{}
-				a := newTestApp(t, func(c *Config) {
-					c.SessionStore = kind.make(t)
-					c.RememberStore = scheme.store()
-					c.Hooks.SessionEnded = func(_ *gin.Context, reason error) { events.add("ended %v", reason) }
-				})
-				a.stamped("s1", "password-hash-1")
-				laptop, phone := a.browser(), a.browser()
-				laptop.getStatus("/login/s1?remember=1", 200)
-				phone.getStatus("/login/s1?remember=1", 200)
-				phoneRemember := a.withCookies("remember_token", phone.cookie("remember_token"))
-				require.Equal(t, "s1", laptop.who().ID)
+	eachKindScheme(t, allStoreKinds(), func(t *testing.T, kind storeKind, scheme rememberScheme) {
+		events := &secEvents{}
+		a := newTestApp(t, func(c *Config) {
+			c.SessionStore = kind.make(t)
+			c.RememberStore = scheme.store()
+			c.Hooks.SessionEnded = func(_ *gin.Context, reason error) { events.add("ended %v", reason) }
+		})
+		a.stamped("s1", "password-hash-1")
+		laptop, phone := a.browser(), a.browser()
+		laptop.getStatus("/login/s1?remember=1", 200)
+		phone.getStatus("/login/s1?remember=1", 200)
+		phoneRemember := a.withCookies("remember_token", phone.cookie("remember_token"))
+		require.Equal(t, "s1", laptop.who().ID)
 
-				a.stamped("s1", "password-hash-2") // changed outside this browser
+		a.stamped("s1", "password-hash-2") // changed outside this browser
 
-				assert.True(t, laptop.who().Anonymous, "a session with the old stamp")
-				assert.Equal(t, 401, phone.get("/protected").Code, "another session with the old stamp")
-				rec := phoneRemember.getStatus("/whoami", 200)
-				assert.Contains(t, rec.Body.String(), `"anonymous":true`, "a remember token with the old stamp")
-				assert.True(t, deletesCookie(t, rec, "remember_token"), "the dead remember cookie is deleted")
-				assert.Contains(t, events.list(), "ended "+ErrStampChanged.Error())
+		assert.True(t, laptop.who().Anonymous, "a session with the old stamp")
+		assert.Equal(t, 401, phone.get("/protected").Code, "another session with the old stamp")
+		rec := phoneRemember.getStatus("/whoami", 200)
+		assert.Contains(t, rec.Body.String(), `"anonymous":true`, "a remember token with the old stamp")
+		assert.True(t, deletesCookie(t, rec, "remember_token"), "the dead remember cookie is deleted")
+		assert.Contains(t, events.list(), "ended "+ErrStampChanged.Error())
 
-				// Logging in again with the new credentials works.
-				laptop.getStatus("/login/s1", 200)
-				assert.Equal(t, "s1", laptop.who().ID)
-			})
-		}
-	}
+		// Logging in again with the new credentials works.
+		laptop.getStatus("/login/s1", 200)
+		assert.Equal(t, "s1", laptop.who().ID)
+	})
 }
 
 // Guarantee 9: a tampered, garbage or oversized session or remember cookie
@@ -277,10 +257,7 @@ func TestTamperedCookiesAreAnonymous(t *testing.T) {
 		for _, kind := range allStoreKinds() {
 			t.Run(scheme.name+"/"+kind.name, func(t *testing.T) {
 				t.Parallel()
-				a := newTestApp(t, func(c *Config) {
-					c.SessionStore = kind.make(t)
-					c.RememberStore = scheme.store()
-				})
+				a := newStoreApp(t, kind, withRememberStore(scheme.store()))
 				// Cookies signed with another secret: valid in form only.
 				otherSecret := []byte("ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba")
 				other := newTestApp(t, func(c *Config) {

@@ -171,10 +171,7 @@ func TestUpdateAuthStampKeepsOnlyThisBrowser(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
 					store := scheme.store()
-					a := newTestApp(t, func(c *Config) {
-						c.SessionStore = kind.make(t)
-						c.RememberStore = store
-					})
+					a := newStoreApp(t, kind, func(c *Config) { c.RememberStore = store })
 					addAccountRoutes(a)
 					a.stamped("s1", "v1")
 					this, other := a.browser(), a.browser()
@@ -221,33 +218,27 @@ func TestUpdateAuthStampKeepsOnlyThisBrowser(t *testing.T) {
 // included. It needs a RememberStore and says so otherwise.
 func TestLogoutEverywhere(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			store := NewMemoryStore()
-			a := newTestApp(t, func(c *Config) {
-				c.SessionStore = kind.make(t)
-				c.RememberStore = store
-			})
-			addAccountRoutes(a)
-			this, phone, tablet := a.browser(), a.browser(), a.browser()
-			this.getStatus("/login/1?remember=1", 200)
-			phone.getStatus("/login/1?remember=1", 200)
-			tablet.getStatus("/login/1", 200)
-			thisCopy := this.clone()
-			phoneRemember := a.withCookies("remember_token", phone.cookie("remember_token"))
-			steveBrowser := a.browser()
-			steveBrowser.getStatus("/login/2", 200)
+	eachKind(t, allStoreKinds(), func(t *testing.T, kind storeKind) {
+		store := NewMemoryStore()
+		a := newStoreApp(t, kind, func(c *Config) { c.RememberStore = store })
+		addAccountRoutes(a)
+		this, phone, tablet := a.browser(), a.browser(), a.browser()
+		this.getStatus("/login/1?remember=1", 200)
+		phone.getStatus("/login/1?remember=1", 200)
+		tablet.getStatus("/login/1", 200)
+		thisCopy := this.clone()
+		phoneRemember := a.withCookies("remember_token", phone.cookie("remember_token"))
+		steveBrowser := a.browser()
+		steveBrowser.getStatus("/login/2", 200)
 
-			rec := this.getStatus("/everywhere", 200)
-			assert.True(t, deletesCookie(t, rec, "remember_token"))
-			for name, b := range map[string]*browser{"this": this, "copy of this": thisCopy, "phone": phone, "phone's remember cookie": phoneRemember, "tablet": tablet} {
-				assert.True(t, b.who().Anonymous, name)
-			}
-			assert.Zero(t, userDeviceCount(t, store, "1"))
-			assert.Equal(t, "2", steveBrowser.who().ID, "other users are not affected")
-		})
-	}
+		rec := this.getStatus("/everywhere", 200)
+		assert.True(t, deletesCookie(t, rec, "remember_token"))
+		for name, b := range map[string]*browser{"this": this, "copy of this": thisCopy, "phone": phone, "phone's remember cookie": phoneRemember, "tablet": tablet} {
+			assert.True(t, b.who().Anonymous, name)
+		}
+		assert.Zero(t, userDeviceCount(t, store, "1"))
+		assert.Equal(t, "2", steveBrowser.who().ID, "other users are not affected")
+	})
 	t.Run("without a RememberStore", func(t *testing.T) {
 		t.Parallel()
 		a := newTestApp(t, nil)
@@ -295,64 +286,53 @@ func TestUpdateAuthStampAfterUnloadedStampChangeFailsClosed(t *testing.T) {
 // the documented limitation, asserted here so the docs stay honest.
 func TestReplayAfterLogout(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemes {
-			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
-				t.Parallel()
-				store := scheme.store()
-				a := newTestApp(t, func(c *Config) {
-					c.SessionStore = kind.make(t)
-					c.RememberStore = store
-				})
-				b := a.browser()
-				b.getStatus("/login/1?remember=1", 200)
-				require.Equal(t, "1", b.who().ID)
+	eachKindScheme(t, allStoreKinds(), func(t *testing.T, kind storeKind, scheme rememberScheme) {
+		store := scheme.store()
+		a := newStoreApp(t, kind, func(c *Config) { c.RememberStore = store })
+		b := a.browser()
+		b.getStatus("/login/1?remember=1", 200)
+		require.Equal(t, "1", b.who().ID)
 
-				both := b.clone()
-				sessionOnly := a.withCookies("session", b.cookie("session"))
-				rememberOnly := a.withCookies("remember_token", b.cookie("remember_token"))
+		both := b.clone()
+		sessionOnly := a.withCookies("session", b.cookie("session"))
+		rememberOnly := a.withCookies("remember_token", b.cookie("remember_token"))
 
-				b.getStatus("/logout", 200)
-				assert.True(t, b.who().Anonymous, "the browser that logged out")
+		b.getStatus("/logout", 200)
+		assert.True(t, b.who().Anonymous, "the browser that logged out")
 
-				withStore := store != nil
-				sessionDies := withStore || kind.serverSide
-				if sessionDies {
-					assert.True(t, sessionOnly.who().Anonymous, "a copied session cookie is dead after logout")
-				} else {
-					// Documented limitation: cookie store without a RememberStore.
-					assert.Equal(t, "1", sessionOnly.who().ID, "documented: a copied cookie-store session survives logout without a RememberStore")
-				}
-				if withStore {
-					assert.True(t, rememberOnly.who().Anonymous, "a copied remember cookie is revoked by logout")
-					assert.True(t, both.who().Anonymous, "copied session and remember cookies together")
-					assert.Zero(t, userDeviceCount(t, store, "1"), "logout deleted the device")
-				} else {
-					// Documented limitation: stateless remember tokens expire
-					// or die with the AuthStamp, but logout cannot revoke them.
-					assert.Equal(t, "1", rememberOnly.who().ID, "documented: a stateless remember token survives logout")
-				}
-			})
+		withStore := store != nil
+		sessionDies := withStore || kind.serverSide
+		if sessionDies {
+			assert.True(t, sessionOnly.who().Anonymous, "a copied session cookie is dead after logout")
+		} else {
+			// Documented limitation: cookie store without a RememberStore.
+			assert.Equal(t, "1", sessionOnly.who().ID, "documented: a copied cookie-store session survives logout without a RememberStore")
 		}
-	}
+		if withStore {
+			assert.True(t, rememberOnly.who().Anonymous, "a copied remember cookie is revoked by logout")
+			assert.True(t, both.who().Anonymous, "copied session and remember cookies together")
+			assert.Zero(t, userDeviceCount(t, store, "1"), "logout deleted the device")
+		} else {
+			// Documented limitation: stateless remember tokens expire
+			// or die with the AuthStamp, but logout cannot revoke them.
+			assert.Equal(t, "1", rememberOnly.who().ID, "documented: a stateless remember token survives logout")
+		}
+	})
 }
 
 // Guarantee 3: a copied session is also dead after the login ends any
 // other way the library ends it: a new login in the same browser.
 func TestReplayAfterReLogin(t *testing.T) {
 	t.Parallel()
-	for _, kind := range serverSideKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			a := newTestApp(t, func(c *Config) { c.SessionStore = kind.make(t) })
-			b := a.browser()
-			b.getStatus("/login/1", 200)
-			copied := a.withCookies("session", b.cookie("session"))
-			b.getStatus("/login/2", 200)
-			assert.Equal(t, "2", b.who().ID)
-			assert.True(t, copied.who().Anonymous, "the old session record is gone")
-		})
-	}
+	eachKind(t, serverSideKinds(), func(t *testing.T, kind storeKind) {
+		a := newStoreApp(t, kind, nil)
+		b := a.browser()
+		b.getStatus("/login/1", 200)
+		copied := a.withCookies("session", b.cookie("session"))
+		b.getStatus("/login/2", 200)
+		assert.Equal(t, "2", b.who().ID)
+		assert.True(t, copied.who().Anonymous, "the old session record is gone")
+	})
 }
 
 // Guarantee 10: a logout racing a request in flight on a server-side
@@ -364,14 +344,9 @@ func TestReplayAfterReLogin(t *testing.T) {
 // the documentation stays honest.
 func TestLogoutRacingInFlightRequest(t *testing.T) {
 	t.Parallel()
-	for _, kind := range serverSideKinds() {
-		for _, scheme := range rememberSchemes {
-			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
-				t.Parallel()
-				logoutRace(t, kind, scheme.store())
-			})
-		}
-	}
+	eachKindScheme(t, serverSideKinds(), func(t *testing.T, kind storeKind, scheme rememberScheme) {
+		logoutRace(t, kind, scheme.store())
+	})
 }
 
 // logoutRace holds a request in flight (its UserLoader blocks) while the

@@ -568,81 +568,67 @@ func assertRenewed(t *testing.T, a *testApp, kind storeKind, before sessionView,
 // survive a login when nobody was logged in.
 func TestLoginRenewsSession(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			a := newTestApp(t, func(c *Config) { c.SessionStore = kind.make(t) })
-			addSessionRoutes(a)
-			b := a.browser()
-			b.getStatus("/sess/set?k=cart&v=3-items", 200)
-			before, oldCookie := b.sessView(), b.cookie("session")
-			require.Equal(t, "3-items", before.Values["cart"])
+	eachKind(t, allStoreKinds(), func(t *testing.T, kind storeKind) {
+		a := newStoreApp(t, kind, nil)
+		addSessionRoutes(a)
+		b := a.browser()
+		b.getStatus("/sess/set?k=cart&v=3-items", 200)
+		before, oldCookie := b.sessView(), b.cookie("session")
+		require.Equal(t, "3-items", before.Values["cart"])
 
-			b.getStatus("/login/1", 200)
-			after := assertRenewed(t, a, kind, before, oldCookie, b)
-			assert.Equal(t, "1", loginIn(after.Values).UserID)
-			assert.Equal(t, "3-items", after.Values["cart"], "application values survive a login from an anonymous session")
-			assert.True(t, a.withCookies("session", oldCookie).who().Anonymous, "the old cookie is not logged in")
-		})
-	}
+		b.getStatus("/login/1", 200)
+		after := assertRenewed(t, a, kind, before, oldCookie, b)
+		assert.Equal(t, "1", loginIn(after.Values).UserID)
+		assert.Equal(t, "3-items", after.Values["cart"], "application values survive a login from an anonymous session")
+		assert.True(t, a.withCookies("session", oldCookie).who().Anonymous, "the old cookie is not logged in")
+	})
 }
 
 // Guarantee 4: ConfirmLogin (reauthentication) gives a new session too,
 // keeping its values.
 func TestConfirmLoginRenewsSession(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			a := newTestApp(t, func(c *Config) { c.SessionStore = kind.make(t) })
-			addSessionRoutes(a)
-			b := a.browser()
-			b.getStatus("/login/1", 200)
-			b.getStatus("/sess/set?k=cart&v=3-items", 200)
-			a.clock.Advance(20 * time.Minute)
-			require.False(t, b.who().Fresh)
-			before, oldCookie := b.sessView(), b.cookie("session")
+	eachKind(t, allStoreKinds(), func(t *testing.T, kind storeKind) {
+		a := newStoreApp(t, kind, nil)
+		addSessionRoutes(a)
+		b := a.browser()
+		b.getStatus("/login/1", 200)
+		b.getStatus("/sess/set?k=cart&v=3-items", 200)
+		a.clock.Advance(20 * time.Minute)
+		require.False(t, b.who().Fresh)
+		before, oldCookie := b.sessView(), b.cookie("session")
 
-			b.getStatus("/confirm", 200)
-			after := assertRenewed(t, a, kind, before, oldCookie, b)
-			assert.Equal(t, "1", loginIn(after.Values).UserID)
-			assert.Equal(t, "3-items", after.Values["cart"])
-			assert.True(t, b.who().Fresh)
-		})
-	}
+		b.getStatus("/confirm", 200)
+		after := assertRenewed(t, a, kind, before, oldCookie, b)
+		assert.Equal(t, "1", loginIn(after.Values).UserID)
+		assert.Equal(t, "3-items", after.Values["cart"])
+		assert.True(t, b.who().Fresh)
+	})
 }
 
 // Guarantee 4: a restore from the remember cookie gives a new session and
 // deletes the anonymous one it replaces.
 func TestRememberRestoreRenewsSession(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemes {
-			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
-				t.Parallel()
-				a := newTestApp(t, func(c *Config) {
-					c.SessionStore = kind.make(t)
-					c.RememberStore = scheme.store()
-				})
-				addSessionRoutes(a)
-				b := a.browser()
-				b.getStatus("/login/1?remember=1", 200)
-				b.dropCookie("session")
-				// An anonymous session the application started (it does not
-				// ask for the user, so nothing is restored yet).
-				b.getStatus("/sess/set?k=cart&v=3-items", 200)
-				before, oldCookie := b.sessView(), b.cookie("session")
-				require.NotContains(t, before.Values, keyLogin)
+	eachKindScheme(t, allStoreKinds(), func(t *testing.T, kind storeKind, scheme rememberScheme) {
+		a := newStoreApp(t, kind, withRememberStore(scheme.store()))
+		addSessionRoutes(a)
+		b := a.browser()
+		b.getStatus("/login/1?remember=1", 200)
+		b.dropCookie("session")
+		// An anonymous session the application started (it does not
+		// ask for the user, so nothing is restored yet).
+		b.getStatus("/sess/set?k=cart&v=3-items", 200)
+		before, oldCookie := b.sessView(), b.cookie("session")
+		require.NotContains(t, before.Values, keyLogin)
 
-				w := b.who()
-				require.Equal(t, "1", w.ID)
-				assert.False(t, w.Fresh, "a restored login is not fresh")
-				after := assertRenewed(t, a, kind, before, oldCookie, b)
-				assert.Equal(t, "1", loginIn(after.Values).UserID)
-				assert.Equal(t, "3-items", after.Values["cart"])
-			})
-		}
-	}
+		w := b.who()
+		require.Equal(t, "1", w.ID)
+		assert.False(t, w.Fresh, "a restored login is not fresh")
+		after := assertRenewed(t, a, kind, before, oldCookie, b)
+		assert.Equal(t, "1", loginIn(after.Values).UserID)
+		assert.Equal(t, "3-items", after.Values["cart"])
+	})
 }
 
 // Guarantee 4: library keys planted in the session before the login
@@ -650,38 +636,30 @@ func TestRememberRestoreRenewsSession(t *testing.T) {
 // over into the new login.
 func TestLoginDropsPlantedLibraryKeys(t *testing.T) {
 	t.Parallel()
-	for _, kind := range allStoreKinds() {
-		for _, scheme := range rememberSchemes {
-			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
-				t.Parallel()
-				a := newTestApp(t, func(c *Config) {
-					c.SessionStore = kind.make(t)
-					c.RememberStore = scheme.store()
-				})
-				addSessionRoutes(a)
-				b := a.browser()
-				now := a.clock.Now().Unix()
-				// An application that writes the library's key itself
-				// (Flask-Login #465): a fresh login of user 1 with a made-up
-				// device, stamp, identifier and remember duration.
-				planted := loginRecord{
-					UserID: "1", LoginAt: 1, SeenAt: now, FreshAt: now, RememberFor: 99999999,
-					Identifier: "planted", Stamp: "planted", Device: "planted",
-				}.encode()
-				b.getStatus("/sess/set?k="+keyLogin+"&v="+url.QueryEscape(planted), 200)
-				b.getStatus("/login/1?fresh=0", 200)
-				got := loginIn(b.sessView().Values)
-				assert.Equal(t, "1", got.UserID)
-				assert.Zero(t, got.FreshAt, "a NotFresh login is not fresh, whatever was planted")
-				assert.Empty(t, got.Stamp, "the user has no AuthStamp")
-				assert.Zero(t, got.RememberFor)
-				assert.NotEqual(t, "planted", got.Device)
-				assert.NotEqual(t, "planted", got.Identifier)
-				assert.Equal(t, now, got.LoginAt)
-				assert.False(t, b.who().Fresh)
-			})
-		}
-	}
+	eachKindScheme(t, allStoreKinds(), func(t *testing.T, kind storeKind, scheme rememberScheme) {
+		a := newStoreApp(t, kind, withRememberStore(scheme.store()))
+		addSessionRoutes(a)
+		b := a.browser()
+		now := a.clock.Now().Unix()
+		// An application that writes the library's key itself
+		// (Flask-Login #465): a fresh login of user 1 with a made-up
+		// device, stamp, identifier and remember duration.
+		planted := loginRecord{
+			UserID: "1", LoginAt: 1, SeenAt: now, FreshAt: now, RememberFor: 99999999,
+			Identifier: "planted", Stamp: "planted", Device: "planted",
+		}.encode()
+		b.getStatus("/sess/set?k="+keyLogin+"&v="+url.QueryEscape(planted), 200)
+		b.getStatus("/login/1?fresh=0", 200)
+		got := loginIn(b.sessView().Values)
+		assert.Equal(t, "1", got.UserID)
+		assert.Zero(t, got.FreshAt, "a NotFresh login is not fresh, whatever was planted")
+		assert.Empty(t, got.Stamp, "the user has no AuthStamp")
+		assert.Zero(t, got.RememberFor)
+		assert.NotEqual(t, "planted", got.Device)
+		assert.NotEqual(t, "planted", got.Identifier)
+		assert.Equal(t, now, got.LoginAt)
+		assert.False(t, b.who().Fresh)
+	})
 }
 
 // Guarantee 4: application values survive a login when nobody or the same
@@ -703,7 +681,7 @@ func TestLoginKeepsApplicationValuesOnlyForTheSameUser(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(kind.name+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
-				a := newTestApp(t, func(c *Config) { c.SessionStore = kind.make(t) })
+				a := newStoreApp(t, kind, nil)
 				addSessionRoutes(a)
 				b := a.browser()
 				if tt.before != "" {
@@ -729,33 +707,25 @@ func TestLoginKeepsApplicationValuesOnlyForTheSameUser(t *testing.T) {
 // record is gone) and the victim has another ID.
 func TestSessionFixation(t *testing.T) {
 	t.Parallel()
-	for _, kind := range serverSideKinds() {
-		for _, scheme := range rememberSchemes {
-			t.Run(kind.name+"/"+scheme.name, func(t *testing.T) {
-				t.Parallel()
-				a := newTestApp(t, func(c *Config) {
-					c.SessionStore = kind.make(t)
-					c.RememberStore = scheme.store()
-				})
-				addSessionRoutes(a)
-				attacker := a.browser()
-				attacker.getStatus("/sess/set?k=lang&v=en", 200)
-				planted := attacker.cookie("session")
-				attackerID := attacker.sessView().ID
-				require.NotEmpty(t, attackerID)
+	eachKindScheme(t, serverSideKinds(), func(t *testing.T, kind storeKind, scheme rememberScheme) {
+		a := newStoreApp(t, kind, withRememberStore(scheme.store()))
+		addSessionRoutes(a)
+		attacker := a.browser()
+		attacker.getStatus("/sess/set?k=lang&v=en", 200)
+		planted := attacker.cookie("session")
+		attackerID := attacker.sessView().ID
+		require.NotEmpty(t, attackerID)
 
-				victim := a.withCookies("session", planted)
-				require.Equal(t, attackerID, victim.sessView().ID, "the plant worked")
-				victim.getStatus("/login/1?remember=1", 200)
-				assert.NotEqual(t, attackerID, victim.sessView().ID)
-				assert.Equal(t, "1", victim.who().ID)
+		victim := a.withCookies("session", planted)
+		require.Equal(t, attackerID, victim.sessView().ID, "the plant worked")
+		victim.getStatus("/login/1?remember=1", 200)
+		assert.NotEqual(t, attackerID, victim.sessView().ID)
+		assert.Equal(t, "1", victim.who().ID)
 
-				assert.True(t, attacker.who().Anonymous, "the planted ID is not logged in")
-				assert.NotContains(t, attacker.sessView().Values, keyLogin)
-				assert.Equal(t, 401, attacker.get("/protected").Code)
-			})
-		}
-	}
+		assert.True(t, attacker.who().Anonymous, "the planted ID is not logged in")
+		assert.NotContains(t, attacker.sessView().Values, keyLogin)
+		assert.Equal(t, 401, attacker.get("/protected").Code)
+	})
 }
 
 // loginIn parses the login record of a session view ("" gives a zero record).
