@@ -140,34 +140,30 @@ func TestGuardsUseErrorHandler(t *testing.T) {
 // window: the browser must end up with the current token.
 func TestUserLoaderFailureDuringRememberRestore(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range rememberSchemes {
-		t.Run(scheme.name, func(t *testing.T) {
-			t.Parallel()
-			store := scheme.store()
-			events := &secEvents{}
-			a := newTestApp(t, func(c *Config) {
-				c.RememberStore = store
-				c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
-			})
-			b := a.browser()
-			b.getStatus("/login/1?remember=1", 200)
-			b.dropCookie("session")
-
-			a.users.fail(fmt.Errorf("%w: database restarting", ErrStoreUnavailable))
-			for range 3 { // the outage lasts a few minutes; the browser retries
-				assert.Equal(t, http.StatusServiceUnavailable, b.get("/protected").Code)
-				a.clock.Advance(2 * time.Minute)
-			}
-			a.users.fail(nil)
-
-			w := b.who()
-			assert.Equal(t, "1", w.ID, "the remember cookie still works after the outage")
-			assert.Empty(t, events.list(), "no theft")
-			if store != nil {
-				assert.Equal(t, 1, userDeviceCount(t, store, "1"))
-			}
+	eachScheme(t, func(t *testing.T, store RememberStore) {
+		events := &secEvents{}
+		a := newTestApp(t, func(c *Config) {
+			c.RememberStore = store
+			c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
 		})
-	}
+		b := a.browser()
+		b.getStatus("/login/1?remember=1", 200)
+		b.dropCookie("session")
+
+		a.users.fail(fmt.Errorf("%w: database restarting", ErrStoreUnavailable))
+		for range 3 { // the outage lasts a few minutes; the browser retries
+			assert.Equal(t, http.StatusServiceUnavailable, b.get("/protected").Code)
+			a.clock.Advance(2 * time.Minute)
+		}
+		a.users.fail(nil)
+
+		w := b.who()
+		assert.Equal(t, "1", w.ID, "the remember cookie still works after the outage")
+		assert.Empty(t, events.list(), "no theft")
+		if store != nil {
+			assert.Equal(t, 1, userDeviceCount(t, store, "1"))
+		}
+	})
 }
 
 // Guarantee 9: a session store outage (Redis unreachable: every connection

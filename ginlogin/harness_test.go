@@ -439,6 +439,31 @@ func eachKindScheme(t *testing.T, kinds []storeKind, test func(t *testing.T, kin
 	}
 }
 
+// eachScheme runs test once per remember scheme, in parallel subtests
+// named after the scheme; store is the scheme's RememberStore (nil for
+// signed tokens).
+func eachScheme(t *testing.T, test func(t *testing.T, store RememberStore)) {
+	t.Helper()
+	for _, scheme := range rememberSchemes {
+		t.Run(scheme.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, scheme.store())
+		})
+	}
+}
+
+// eachRememberStore runs test once per RememberStore of rememberStoreKinds,
+// in parallel subtests named after the store.
+func eachRememberStore(t *testing.T, test func(t *testing.T, store RememberStore)) {
+	t.Helper()
+	for _, sk := range rememberStoreKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, sk.make(t))
+		})
+	}
+}
+
 // newStoreApp is newTestApp on a new session store of kind; mutate (may be
 // nil) adjusts the configuration further.
 func newStoreApp(t *testing.T, kind storeKind, mutate func(*Config)) *testApp {
