@@ -20,11 +20,7 @@ func TestDevicesAndRevocation(t *testing.T) {
 		store := NewMemoryStore()
 		a := newStoreApp(t, kind, func(c *Config) { c.RememberStore = store })
 		addAccountRoutes(a)
-		this, phone, tablet := a.browser(), a.browser(), a.browser()
-		phone.userAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/605.1.15"
-		this.getStatus("/login/1?remember=1", 200)
-		phone.getStatus("/login/1?remember=1", 200)
-		tablet.getStatus("/login/1", 200)
+		this, phone, tablet := threeDevices(a)
 		phoneRemember := a.withCookies("remember_token", phone.cookie("remember_token"))
 		steve := a.browser()
 		steve.getStatus("/login/2", 200)

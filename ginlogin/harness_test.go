@@ -613,6 +613,18 @@ func addAccountRoutes(a *testApp) {
 	})
 }
 
+// threeDevices logs user 1 in on three browsers: this one and a phone
+// with remember-me, a tablet without.
+func threeDevices(a *testApp) (this, phone, tablet *browser) {
+	a.t.Helper()
+	this, phone, tablet = a.browser(), a.browser(), a.browser()
+	phone.userAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/605.1.15"
+	this.getStatus("/login/1?remember=1", 200)
+	phone.getStatus("/login/1?remember=1", 200)
+	tablet.getStatus("/login/1", 200)
+	return this, phone, tablet
+}
+
 // devices returns the browser's device list.
 func (b *browser) devices() []DeviceInfo {
 	b.t.Helper()
