@@ -144,7 +144,7 @@ func TestUserLoaderFailureDuringRememberRestore(t *testing.T) {
 		events := &secEvents{}
 		a := newTestApp(t, func(c *Config) {
 			c.RememberStore = store
-			c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+			recordTheft(events)(c)
 		})
 		b := a.browser()
 		b.getStatus("/login/1?remember=1", 200)
@@ -185,7 +185,7 @@ func TestSessionStoreOutage(t *testing.T) {
 				c.SessionStore = rs.store
 				c.RememberStore = store
 				c.LoginURL = "/login"
-				c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+				recordTheft(events)(c)
 				logs = captureLogs(c)
 			})
 			b, remembered, visitor := a.browser(), a.browser(), a.browser()
@@ -248,7 +248,7 @@ func TestFailingRememberStore(t *testing.T) {
 			events := &secEvents{}
 			a := newTestApp(t, func(c *Config) {
 				c.RememberStore = store
-				c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+				recordTheft(events)(c)
 			})
 			b := a.browser()
 			path := "/protected"

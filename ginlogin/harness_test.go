@@ -944,3 +944,17 @@ func chain(fs ...func(*Config)) func(*Config) {
 		}
 	}
 }
+
+// recordTheft records the user IDs Hooks.TokenTheft gets, as "theft <id>".
+func recordTheft(events *secEvents) func(*Config) {
+	return func(c *Config) {
+		c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+	}
+}
+
+// endedReasons records the reasons Hooks.SessionEnded gets.
+func endedReasons(events *secEvents) func(*Config) {
+	return func(c *Config) {
+		c.Hooks.SessionEnded = func(_ *gin.Context, reason error) { events.add("%v", reason) }
+	}
+}

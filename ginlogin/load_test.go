@@ -13,13 +13,6 @@ import (
 // All timeouts are enforced by the server from its own timestamps, read
 // from the injected clock (Config.Now): no test sleeps.
 
-// endedReasons records the reasons Hooks.SessionEnded gets.
-func endedReasons(events *secEvents) func(*Config) {
-	return func(c *Config) {
-		c.Hooks.SessionEnded = func(_ *gin.Context, reason error) { events.add("%v", reason) }
-	}
-}
-
 // Guarantee 7: idle timeout. Activity within the window keeps the session
 // alive as long as it goes on; a gap of IdleTimeout ends it.
 func TestIdleTimeout(t *testing.T) {

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +34,7 @@ func newProtocolApp(t *testing.T, store RememberStore) *protocolApp {
 	events := &secEvents{}
 	a := newTestApp(t, func(c *Config) {
 		c.RememberStore = store
-		c.Hooks.TokenTheft = func(_ *gin.Context, userID string) { events.add("theft %s", userID) }
+		recordTheft(events)(c)
 	})
 	return &protocolApp{testApp: a, store: store, events: events}
 }
@@ -351,7 +350,7 @@ func TestRememberTokenRotationAndTheft(t *testing.T) {
 		var logs *logBuffer
 		a := newTestApp(t, func(c *Config) {
 			c.RememberStore = store
-			c.Hooks.TokenTheft = func(_ *gin.Context, userID string) { events.add("theft %s", userID) }
+			recordTheft(events)(c)
 			logs = captureLogs(c)
 		})
 		victim, laptop := a.browser(), a.browser()
@@ -518,7 +517,7 @@ func TestParallelRestoresOfOneRememberToken(t *testing.T) {
 		events := &secEvents{}
 		a := newTestApp(t, func(c *Config) {
 			c.RememberStore = store
-			c.Hooks.TokenTheft = func(_ *gin.Context, id string) { events.add("theft %s", id) }
+			recordTheft(events)(c)
 		})
 		b := a.browser()
 		b.getStatus("/login/1?remember=1", 200)
