@@ -108,57 +108,51 @@ func assertOnePrefix(t *testing.T, err error) {
 
 func TestSQLStoreConstraintViolationIsInternalError(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			db := b.open(t)
-			s, table := newSQLStoreTable(t, db, b.dialect)
-			d := storeTestDevice("sel-dup", "u1", time.Now())
-			require.NoError(t, s.CreateDevice(t.Context(), d))
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		db := b.open(t)
+		s, table := newSQLStoreTable(t, db, b.dialect)
+		d := storeTestDevice("sel-dup", "u1", time.Now())
+		require.NoError(t, s.CreateDevice(t.Context(), d))
 
-			err := s.CreateDevice(t.Context(), d) // the selector is the primary key
-			require.Error(t, err)
-			assert.False(t, ginlogin.IsUnavailable(err), "a UNIQUE violation is not an outage: %v", err)
-			assert.NotErrorIs(t, err, ginlogin.ErrStoreUnavailable)
-			assert.True(t, strings.HasPrefix(err.Error(), "ginlogin: sql store create: "), err.Error())
-			assertOnePrefix(t, err)
+		err := s.CreateDevice(t.Context(), d) // the selector is the primary key
+		require.Error(t, err)
+		assert.False(t, ginlogin.IsUnavailable(err), "a UNIQUE violation is not an outage: %v", err)
+		assert.NotErrorIs(t, err, ginlogin.ErrStoreUnavailable)
+		assert.True(t, strings.HasPrefix(err.Error(), "ginlogin: sql store create: "), err.Error())
+		assertOnePrefix(t, err)
 
-			// Through a site: a second login of the user breaks a UNIQUE
-			// index the application added; that is a 500, logged as an
-			// internal error, and the first login keeps working.
-			_, err = db.ExecContext(t.Context(), "CREATE UNIQUE INDEX "+table+"_one_login ON "+table+" (user_id)")
-			require.NoError(t, err)
-			a := newStoreApp(t, s)
-			first := a.get("/login", nil)
-			require.Equal(t, http.StatusOK, first.Code, first.Body.String())
-			a.assertFailure(t, a.get("/login", nil), false)
-			assert.Equal(t, http.StatusOK, a.get("/protected", first.Result().Cookies()).Code)
-		})
-	}
+		// Through a site: a second login of the user breaks a UNIQUE
+		// index the application added; that is a 500, logged as an
+		// internal error, and the first login keeps working.
+		_, err = db.ExecContext(t.Context(), "CREATE UNIQUE INDEX "+table+"_one_login ON "+table+" (user_id)")
+		require.NoError(t, err)
+		a := newStoreApp(t, s)
+		first := a.get("/login", nil)
+		require.Equal(t, http.StatusOK, first.Code, first.Body.String())
+		a.assertFailure(t, a.get("/login", nil), false)
+		assert.Equal(t, http.StatusOK, a.get("/protected", first.Result().Cookies()).Code)
+	})
 }
 
 func TestSQLStoreClosedDatabaseAnswers503(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			dsn := b.dsn(t)
-			_, table := newSQLStoreTable(t, openDB(t, b.driver, dsn), b.dialect)
-			db := openDB(t, b.driver, dsn)
-			s, err := ginlogin.NewSQLStore(db, b.dialect, table)
-			require.NoError(t, err)
-			a := newStoreApp(t, s)
-			login := a.get("/login", nil)
-			require.Equal(t, http.StatusOK, login.Code, login.Body.String())
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		dsn := b.dsn(t)
+		_, table := newSQLStoreTable(t, openDB(t, b.driver, dsn), b.dialect)
+		db := openDB(t, b.driver, dsn)
+		s, err := ginlogin.NewSQLStore(db, b.dialect, table)
+		require.NoError(t, err)
+		a := newStoreApp(t, s)
+		login := a.get("/login", nil)
+		require.Equal(t, http.StatusOK, login.Code, login.Body.String())
 
-			require.NoError(t, db.Close())
-			err = s.CreateDevice(t.Context(), storeTestDevice("sel-closed", "u1", time.Now()))
-			assert.True(t, ginlogin.IsUnavailable(err), "%v", err)
-			assert.ErrorIs(t, err, ginlogin.ErrStoreUnavailable)
-			assertOnePrefix(t, err)
-			a.assertFailure(t, a.get("/protected", login.Result().Cookies()), true)
-		})
-	}
+		require.NoError(t, db.Close())
+		err = s.CreateDevice(t.Context(), storeTestDevice("sel-closed", "u1", time.Now()))
+		assert.True(t, ginlogin.IsUnavailable(err), "%v", err)
+		assert.ErrorIs(t, err, ginlogin.ErrStoreUnavailable)
+		assertOnePrefix(t, err)
+		a.assertFailure(t, a.get("/protected", login.Result().Cookies()), true)
+	})
 }
 
 // closedPort returns a loopback address nothing listens on.
@@ -274,6 +268,18 @@ var sqlBackends = []sqlBackend{
 	{"postgres", ginlogin.Postgres, "pgx", postgresURL},
 }
 
+// eachBackend runs test once per SQL backend, in parallel subtests named
+// after the backend.
+func eachBackend(t *testing.T, test func(t *testing.T, b sqlBackend)) {
+	t.Helper()
+	for _, b := range sqlBackends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
+}
+
 // open connects to a new database and checks the connection.
 func (b sqlBackend) open(t *testing.T) *sql.DB {
 	t.Helper()
@@ -348,31 +354,25 @@ func newSQLStoreTable(t *testing.T, db *sql.DB, dialect ginlogin.Dialect) (*ginl
 
 func TestSQLStoreConformance(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			db := b.open(t)
-			ginlogintest.TestRememberStore(t, func(t *testing.T) ginlogin.RememberStore { return newSQLStore(t, db, b.dialect) })
-		})
-	}
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		db := b.open(t)
+		ginlogintest.TestRememberStore(t, func(t *testing.T) ginlogin.RememberStore { return newSQLStore(t, db, b.dialect) })
+	})
 }
 
 func TestSQLStoreMigrateIsIdempotent(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			s := newSQLStore(t, b.open(t), b.dialect)
-			d := storeTestDevice("sel-migrate", "u1", time.Now())
-			require.NoError(t, s.CreateDevice(t.Context(), d))
-			for range 2 {
-				require.NoError(t, s.Migrate(t.Context()), "Migrate on an existing table")
-			}
-			got, err := s.Device(t.Context(), d.Selector)
-			require.NoError(t, err, "Migrate keeps the devices")
-			assert.Equal(t, d.UserID, got.UserID)
-		})
-	}
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		s := newSQLStore(t, b.open(t), b.dialect)
+		d := storeTestDevice("sel-migrate", "u1", time.Now())
+		require.NoError(t, s.CreateDevice(t.Context(), d))
+		for range 2 {
+			require.NoError(t, s.Migrate(t.Context()), "Migrate on an existing table")
+		}
+		got, err := s.Device(t.Context(), d.Selector)
+		require.NoError(t, err, "Migrate keeps the devices")
+		assert.Equal(t, d.UserID, got.UserID)
+	})
 }
 
 // A device table created before the rotation protocol's columns existed is
@@ -380,84 +380,78 @@ func TestSQLStoreMigrateIsIdempotent(t *testing.T) {
 // logs no one out.
 func TestSQLStoreMigrateUpgradesAnOldTable(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			db := b.open(t)
-			table := uniqueTable(t)
-			blob := "BLOB"
-			if b.dialect == ginlogin.Postgres {
-				blob = "BYTEA"
-			}
-			_, err := db.ExecContext(t.Context(), "CREATE TABLE "+table+` (
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		db := b.open(t)
+		table := uniqueTable(t)
+		blob := "BLOB"
+		if b.dialect == ginlogin.Postgres {
+			blob = "BYTEA"
+		}
+		_, err := db.ExecContext(t.Context(), "CREATE TABLE "+table+` (
 	selector TEXT PRIMARY KEY, user_id TEXT NOT NULL, validator_hash `+blob+`, prev_validator_hash `+blob+`,
 	rotated_at BIGINT NOT NULL DEFAULT 0, stamp_mac `+blob+`, label TEXT NOT NULL DEFAULT '',
 	created_at BIGINT NOT NULL, last_used_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`)
-			require.NoError(t, err)
-			t.Cleanup(func() { _, _ = db.Exec("DROP TABLE " + table) })
-			now := time.Now()
-			hash := []byte("0123456789abcdef0123456789abcdef")
-			insert := "INSERT INTO " + table + " (selector, user_id, validator_hash, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"
-			if b.dialect == ginlogin.Postgres {
-				insert = "INSERT INTO " + table + " (selector, user_id, validator_hash, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
-			}
-			_, err = db.ExecContext(t.Context(), insert, "sel-old", "u1", hash, now.UnixMicro(), now.UnixMicro(), now.Add(time.Hour).UnixMicro())
-			require.NoError(t, err)
+		require.NoError(t, err)
+		t.Cleanup(func() { _, _ = db.Exec("DROP TABLE " + table) })
+		now := time.Now()
+		hash := []byte("0123456789abcdef0123456789abcdef")
+		insert := "INSERT INTO " + table + " (selector, user_id, validator_hash, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"
+		if b.dialect == ginlogin.Postgres {
+			insert = "INSERT INTO " + table + " (selector, user_id, validator_hash, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+		}
+		_, err = db.ExecContext(t.Context(), insert, "sel-old", "u1", hash, now.UnixMicro(), now.UnixMicro(), now.Add(time.Hour).UnixMicro())
+		require.NoError(t, err)
 
-			s, err := ginlogin.NewSQLStore(db, b.dialect, table)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = s.Close() })
-			require.NoError(t, s.Migrate(t.Context()), "Migrate adds the new columns")
-			require.NoError(t, s.Migrate(t.Context()), "and is idempotent afterwards")
-			d, err := s.Device(t.Context(), "sel-old")
-			require.NoError(t, err)
-			assert.Equal(t, hash, d.ValidatorHash, "the old device is kept")
-			assert.False(t, d.ValidatorConfirmed, "its validator counts as unconfirmed")
-			assert.Empty(t, d.RetiredValidatorHashes)
+		s, err := ginlogin.NewSQLStore(db, b.dialect, table)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		require.NoError(t, s.Migrate(t.Context()), "Migrate adds the new columns")
+		require.NoError(t, s.Migrate(t.Context()), "and is idempotent afterwards")
+		d, err := s.Device(t.Context(), "sel-old")
+		require.NoError(t, err)
+		assert.Equal(t, hash, d.ValidatorHash, "the old device is kept")
+		assert.False(t, d.ValidatorConfirmed, "its validator counts as unconfirmed")
+		assert.Empty(t, d.RetiredValidatorHashes)
 
-			next := d
-			next.ValidatorHash, next.PrevValidatorHash = []byte("fedcba9876543210fedcba9876543210"), d.ValidatorHash
-			require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, next, now), "and it rotates")
-		})
-	}
+		next := d
+		next.ValidatorHash, next.PrevValidatorHash = []byte("fedcba9876543210fedcba9876543210"), d.ValidatorHash
+		require.NoError(t, s.SwapValidators(t.Context(), d.Selector, d, next, now), "and it rotates")
+	})
 }
 
 func TestSQLStoreSchema(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			db := b.open(t)
-			table := uniqueTable(t)
-			s, err := ginlogin.NewSQLStore(db, b.dialect, table)
-			require.NoError(t, err)
-			t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+table) })
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		db := b.open(t)
+		table := uniqueTable(t)
+		s, err := ginlogin.NewSQLStore(db, b.dialect, table)
+		require.NoError(t, err)
+		t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+table) })
 
-			schema := s.Schema()
-			require.Len(t, schema, 3, "the table and two indexes")
-			assert.Contains(t, schema[0], "CREATE TABLE IF NOT EXISTS "+table+" (")
-			for _, col := range []string{"selector", "user_id", "validator_hash", "prev_validator_hash", "rotated_at", "stamp_mac", "label", "created_at", "last_used_at", "expires_at"} {
-				assert.Contains(t, schema[0], col)
-			}
-			blob := map[ginlogin.Dialect]string{ginlogin.SQLite: "BLOB", ginlogin.Postgres: "BYTEA"}[b.dialect]
-			assert.Contains(t, schema[0], "validator_hash      "+blob)
-			assert.Contains(t, schema[1], "ON "+table+" (user_id)")
-			assert.Contains(t, schema[2], "ON "+table+" (expires_at)")
+		schema := s.Schema()
+		require.Len(t, schema, 3, "the table and two indexes")
+		assert.Contains(t, schema[0], "CREATE TABLE IF NOT EXISTS "+table+" (")
+		for _, col := range []string{"selector", "user_id", "validator_hash", "prev_validator_hash", "rotated_at", "stamp_mac", "label", "created_at", "last_used_at", "expires_at"} {
+			assert.Contains(t, schema[0], col)
+		}
+		blob := map[ginlogin.Dialect]string{ginlogin.SQLite: "BLOB", ginlogin.Postgres: "BYTEA"}[b.dialect]
+		assert.Contains(t, schema[0], "validator_hash      "+blob)
+		assert.Contains(t, schema[1], "ON "+table+" (user_id)")
+		assert.Contains(t, schema[2], "ON "+table+" (expires_at)")
 
-			// An application running the statements with its own migration
-			// tool gets a working store without calling Migrate.
-			for _, stmt := range schema {
-				_, err := db.ExecContext(t.Context(), stmt)
-				require.NoError(t, err, stmt)
-			}
-			d := storeTestDevice("sel-schema", "u1", time.Now())
-			require.NoError(t, s.CreateDevice(t.Context(), d))
-			list, err := s.UserDevices(t.Context(), "u1")
-			require.NoError(t, err)
-			require.Len(t, list, 1)
-			assert.Equal(t, d.Selector, list[0].Selector)
-		})
-	}
+		// An application running the statements with its own migration
+		// tool gets a working store without calling Migrate.
+		for _, stmt := range schema {
+			_, err := db.ExecContext(t.Context(), stmt)
+			require.NoError(t, err, stmt)
+		}
+		d := storeTestDevice("sel-schema", "u1", time.Now())
+		require.NoError(t, s.CreateDevice(t.Context(), d))
+		list, err := s.UserDevices(t.Context(), "u1")
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		assert.Equal(t, d.Selector, list[0].Selector)
+	})
 }
 
 func TestSQLStoreDefaultTable(t *testing.T) {
@@ -638,25 +632,22 @@ func requireUnavailable(t *testing.T, s *ginlogin.SQLStore) {
 
 func TestSQLStoreClosedDatabaseIsUnavailable(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqlBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			dsn := b.dsn(t)
-			migrated, table := newSQLStoreTable(t, openDB(t, b.driver, dsn), b.dialect)
-			require.NoError(t, migrated.CreateDevice(t.Context(), storeTestDevice("sel-1", "u1", time.Now())))
+	eachBackend(t, func(t *testing.T, b sqlBackend) {
+		dsn := b.dsn(t)
+		migrated, table := newSQLStoreTable(t, openDB(t, b.driver, dsn), b.dialect)
+		require.NoError(t, migrated.CreateDevice(t.Context(), storeTestDevice("sel-1", "u1", time.Now())))
 
-			// A second handle on the same table, closed as an application
-			// shutting down (or a bug) would close it.
-			closed := openDB(t, b.driver, dsn)
-			s, err := ginlogin.NewSQLStore(closed, b.dialect, table)
-			require.NoError(t, err)
-			_, err = s.Device(t.Context(), "sel-1")
-			require.NoError(t, err, "the second handle sees the device")
-			require.NoError(t, closed.Close())
-			requireUnavailable(t, s)
-			assert.Error(t, s.Migrate(t.Context()), "Migrate on a closed database")
-		})
-	}
+		// A second handle on the same table, closed as an application
+		// shutting down (or a bug) would close it.
+		closed := openDB(t, b.driver, dsn)
+		s, err := ginlogin.NewSQLStore(closed, b.dialect, table)
+		require.NoError(t, err)
+		_, err = s.Device(t.Context(), "sel-1")
+		require.NoError(t, err, "the second handle sees the device")
+		require.NoError(t, closed.Close())
+		requireUnavailable(t, s)
+		assert.Error(t, s.Migrate(t.Context()), "Migrate on a closed database")
+	})
 }
 
 func TestPostgresStoreOutageAndRecovery(t *testing.T) {
