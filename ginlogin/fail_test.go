@@ -142,10 +142,7 @@ func TestUserLoaderFailureDuringRememberRestore(t *testing.T) {
 	t.Parallel()
 	eachScheme(t, func(t *testing.T, store RememberStore) {
 		events := &secEvents{}
-		a := newTestApp(t, func(c *Config) {
-			c.RememberStore = store
-			recordTheft(events)(c)
-		})
+		a := newTestApp(t, chain(withRememberStore(store), recordTheft(events)))
 		b := a.browser()
 		b.getStatus("/login/1?remember=1", 200)
 		b.dropCookie("session")
@@ -246,10 +243,7 @@ func TestFailingRememberStore(t *testing.T) {
 			t.Parallel()
 			store := newFlakyRememberStore()
 			events := &secEvents{}
-			a := newTestApp(t, func(c *Config) {
-				c.RememberStore = store
-				recordTheft(events)(c)
-			})
+			a := newTestApp(t, chain(withRememberStore(store), recordTheft(events)))
 			b := a.browser()
 			path := "/protected"
 			switch tt.browser {

@@ -32,10 +32,7 @@ type protocolApp struct {
 func newProtocolApp(t *testing.T, store RememberStore) *protocolApp {
 	t.Helper()
 	events := &secEvents{}
-	a := newTestApp(t, func(c *Config) {
-		c.RememberStore = store
-		recordTheft(events)(c)
-	})
+	a := newTestApp(t, chain(withRememberStore(store), recordTheft(events)))
 	return &protocolApp{testApp: a, store: store, events: events}
 }
 
@@ -515,10 +512,7 @@ func TestParallelRestoresOfOneRememberToken(t *testing.T) {
 	t.Parallel()
 	eachRememberStore(t, func(t *testing.T, store RememberStore) {
 		events := &secEvents{}
-		a := newTestApp(t, func(c *Config) {
-			c.RememberStore = store
-			recordTheft(events)(c)
-		})
+		a := newTestApp(t, chain(withRememberStore(store), recordTheft(events)))
 		b := a.browser()
 		b.getStatus("/login/1?remember=1", 200)
 		token := b.cookie("remember_token")
