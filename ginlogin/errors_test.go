@@ -11,13 +11,10 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
-	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
-	gsessions "github.com/gorilla/sessions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,6 +42,8 @@ func TestIsUnavailable(t *testing.T) {
 		"closed *sql.DB, joined":     errors.Join(errors.New("first"), fmt.Errorf("second: %w", closedDBError(t))),
 		"driver.ErrBadConn":          fmt.Errorf("exec: %w", driver.ErrBadConn),
 		"EOF on a connection":        fmt.Errorf("redis: %w", io.EOF),
+		"bare EOF":                   io.EOF,
+		"bare ErrStoreUnavailable":   ErrStoreUnavailable,
 		"unexpected EOF":             io.ErrUnexpectedEOF,
 		"closed network connection":  fmt.Errorf("read: %w", net.ErrClosed),
 		"SQLSTATE 08006":             fmt.Errorf("query: %w", stateErr("08006")),
@@ -58,6 +57,7 @@ func TestIsUnavailable(t *testing.T) {
 	internal := map[string]error{
 		"nil":                      nil,
 		"constraint":               errors.New(`UNIQUE constraint failed: devices.selector`),
+		"constraint violated":      errors.New("constraint violated"),
 		"SQLSTATE 23505 (unique)":  stateErr("23505"),
 		"SQLSTATE 42P01 (table)":   stateErr("42P01"),
 		"SQLSTATE malformed":       stateErr("08"),
@@ -97,48 +97,6 @@ func TestWrapOnce(t *testing.T) {
 	assert.ErrorIs(t, outage, ErrStoreUnavailable)
 	assert.ErrorIs(t, outage, syscall.ECONNRESET)
 	assert.Same(t, outage, wrapOnce("remember store lookup", outage), "an error of this package is not wrapped again")
-}
-
-// failingSessionStore is a session store whose reads or saves fail on
-// demand. Its sessions are always new (it reads no cookie) and are saved
-// through it.
-type failingSessionStore struct {
-	sessions.Store
-	mu            sync.Mutex
-	getErr, saved error
-}
-
-func (s *failingSessionStore) New(_ *http.Request, name string) (*gsessions.Session, error) {
-	sess := gsessions.NewSession(s, name)
-	sess.Options = &gsessions.Options{Path: "/", HttpOnly: true}
-	sess.IsNew = true
-	return sess, nil
-}
-
-func (s *failingSessionStore) set(get, save error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.getErr, s.saved = get, save
-}
-
-func (s *failingSessionStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
-	sess, err := gsessions.GetRegistry(r).Get(s, name)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.getErr != nil {
-		return sess, s.getErr
-	}
-	return sess, err
-}
-
-func (s *failingSessionStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessions.Session) error {
-	s.mu.Lock()
-	err := s.saved
-	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return s.Store.Save(r, w, sess)
 }
 
 // Issue 8, item 5: every error the library hands to the error handler is

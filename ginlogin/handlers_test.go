@@ -1,9 +1,16 @@
 package ginlogin
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gin-contrib/sessions"
@@ -51,29 +58,8 @@ func addAdminSite(t *testing.T, a *testApp, mutate func(*Config)) (*Manager, Rem
 	// An outer middleware that loads the public user first, as a layout
 	// that shows "logged in as" on every page would.
 	g := a.engine.Group("/admin", func(c *gin.Context) { _, _ = CurrentUser(c); c.Next() }, Middleware(mgr))
-	g.GET("/login/:id", func(c *gin.Context) {
-		u, _ := users.load(c, c.Param("id"))
-		if u == nil {
-			c.String(404, "no such admin")
-			return
-		}
-		var opts []LoginOption
-		if c.Query("remember") != "" {
-			opts = append(opts, Remember())
-		}
-		if err := Login(c, u, opts...); err != nil {
-			Fail(c, err)
-			return
-		}
-		c.String(200, "admin logged in")
-	})
-	g.GET("/logout", func(c *gin.Context) {
-		if err := Logout(c); err != nil {
-			Fail(c, err)
-			return
-		}
-		c.String(200, "admin logged out")
-	})
+	g.GET("/login/:id", loginHandler(users, answer("admin logged in")))
+	g.GET("/logout", logoutHandler(answer("admin logged out")))
 	g.GET("/whoami", func(c *gin.Context) {
 		_, before := FromContext(c.Request.Context())
 		c.JSON(200, gin.H{"id": idOf(c), "before": before})
@@ -181,5 +167,182 @@ func TestNestedMiddlewareRefusesSharedCookieNames(t *testing.T) {
 			assert.Contains(t, logs.String(), "give the inner Manager its own Config.SessionCookie.Name and Config.RememberCookie.Name")
 			assert.Equal(t, 200, b.get("/").Code, "routes outside the group are unaffected")
 		})
+	}
+}
+
+// ownUser is an application's user type that does not embed UserMixin.
+type ownUser struct {
+	id     string
+	active *atomic.Bool
+}
+
+func (u *ownUser) LoginID() string { return u.id }
+
+func (u *ownUser) IsActive() bool { return u.active.Load() }
+
+// Every guard, accessor and helper that needs a logged-in user refuses a
+// user whose IsActive is false, whether it was
+// deactivated after the session was created or logged in with Force, and
+// whether it came from the session or from the request loader.
+func TestGuardsRefuseAuthenticatedInactiveUser(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"deactivated after login", "forced login", "request loader"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			store := NewMemoryStore()
+			active := &atomic.Bool{}
+			u := &ownUser{id: "own", active: active}
+			a := newTestApp(t, func(c *Config) {
+				c.RememberStore = store
+				if how == "request loader" {
+					c.RequestLoader = func(*gin.Context) (User, error) { return u, nil }
+				}
+			})
+			a.users.put(u)
+			addAccountRoutes(a)
+			a.engine.GET("/require", Require(func(User) bool { return true }), func(c *gin.Context) { c.String(200, "allowed") })
+			a.engine.GET("/accessors", func(c *gin.Context) {
+				_, current := Current[*ownUser](c)
+				c.JSON(200, gin.H{
+					"logged_in": idOf(c) != "",
+					"current":   current,
+					"fresh":     IsFresh(c),
+					"confirm":   errors.Is(ConfirmLogin(c), ErrNotAuthenticated),
+					"update":    UpdateAuthStamp(c, u) != nil,
+					"revoke":    errors.Is(RevokeDevice(c, "x"), ErrNotAuthenticated),
+					"logout":    errors.Is(LogoutEverywhere(c), ErrNotAuthenticated),
+				})
+			})
+			b := a.browser()
+			switch how {
+			case "deactivated after login":
+				active.Store(true)
+				b.getStatus("/login/own?remember=1", 200)
+				require.Equal(t, 200, b.get("/protected").Code, "logged in while active")
+				active.Store(false)
+			case "forced login":
+				b.getStatus("/login/own?force=1", 200)
+			}
+			require.True(t, b.who().Anonymous, "an inactive user is nobody to the accessors")
+
+			assert.False(t, isLoggedIn(u))
+			assert.Equal(t, 401, b.get("/protected").Code, "LoginRequired")
+			assert.Equal(t, 401, b.get("/fresh").Code, "FreshLoginRequired")
+			assert.Equal(t, 401, b.get("/require").Code, "Require (not its 403, not through)")
+			assert.Equal(t, 401, b.get("/devices").Code, "Devices")
+			assert.JSONEq(t, `{"logged_in":false,"current":false,"fresh":false,"confirm":true,"update":true,"revoke":true,"logout":true}`,
+				b.getStatus("/accessors", 200).Body.String())
+			if how != "request loader" {
+				assert.Equal(t, 1, userDeviceCount(t, store, "own"), "nothing was revoked by the refused calls")
+			}
+		})
+	}
+}
+
+// AsAPI: an API route group answers JSON without the client asking for it.
+func TestAsAPIGuardAnswersJSON(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, func(c *Config) { c.LoginURL = "/login" })
+	api := a.engine.Group("/api", LoginRequired(AsAPI()))
+	api.GET("/me", func(c *gin.Context) { c.String(200, idOf(c)) })
+	a.engine.GET("/api-fail", LoginRequired(AsAPI()), func(c *gin.Context) {
+		Fail(c, fmt.Errorf("db: %w", ErrStoreUnavailable))
+	})
+	b := a.browser()
+
+	rec := b.get("/api/me")
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.JSONEq(t, `{"error":"unauthorized","message":"Please log in to access this page."}`, rec.Body.String())
+	assert.Empty(t, rec.Header().Get("Location"))
+
+	page := b.get("/protected")
+	assert.Equal(t, http.StatusFound, page.Code, "routes without AsAPI still redirect pages")
+
+	require.Equal(t, 200, b.get("/login/1").Code)
+	assert.Equal(t, "1", b.get("/api/me").Body.String())
+	fail := b.get("/api-fail")
+	assert.Equal(t, http.StatusServiceUnavailable, fail.Code)
+	assert.JSONEq(t, `{"error":"unavailable","message":"Service Unavailable"}`, fail.Body.String())
+}
+
+// Guarantee 10: concurrent logins, restores and logouts of many browsers
+// against one Manager share no state they should not (run under -race).
+func TestManyBrowsersConcurrently(t *testing.T) {
+	t.Parallel()
+	store := NewMemoryStore()
+	a := newTestApp(t, func(c *Config) {
+		c.SessionStore = memstoreKind.make(t)
+		c.RememberStore = store
+	})
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			user := []string{"1", "2"}[i%2]
+			rec := serveRaw(a.engine, "/login/"+user+"?remember=1", nil)
+			if rec.Code != 200 {
+				t.Errorf("login %d: %d", i, rec.Code)
+				return
+			}
+			cookies := rec.Result().Cookies()
+			for range 3 {
+				rec = serveRaw(a.engine, "/whoami", cookies)
+				if !strings.Contains(rec.Body.String(), `"id":"`+user+`"`) {
+					t.Errorf("browser %d sees %s", i, rec.Body.String())
+				}
+			}
+			rec = serveRaw(a.engine, "/logout", cookies)
+			if rec.Code != 200 {
+				t.Errorf("logout %d: %d", i, rec.Code)
+			}
+			if rec = serveRaw(a.engine, "/whoami", cookies); !strings.Contains(rec.Body.String(), `"anonymous":true`) {
+				t.Errorf("browser %d after logout: %s", i, rec.Body.String())
+			}
+		})
+	}
+	wg.Wait()
+	assert.Zero(t, userDeviceCount(t, store, "1")+userDeviceCount(t, store, "2"), "every logout revoked its device")
+}
+
+// Guarantee 9: a guard on a route without the Middleware is a set-up
+// mistake: in every gin mode alike it answers 500, logs what to fix and
+// never lets the request through or panics. It changes gin's mode, so it
+// does not run in parallel.
+func TestGuardWithoutMiddleware(t *testing.T) {
+	defer gin.SetMode(gin.Mode())
+	tests := []struct {
+		name  string
+		guard gin.HandlerFunc
+	}{
+		{"LoginRequired", LoginRequired()},
+		{"FreshLoginRequired", FreshLoginRequired()},
+		{"Require", Require(func(User) bool { return true })},
+	}
+	for _, tt := range tests {
+		for _, mode := range []string{gin.DebugMode, gin.TestMode, gin.ReleaseMode} {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				gin.SetMode(mode)
+				engine := gin.New()
+				engine.GET("/guarded", tt.guard, func(c *gin.Context) { c.String(200, "Access Granted") })
+				engine.GET("/user", func(c *gin.Context) {
+					u, err := CurrentUser(c)
+					c.String(200, "%v %v", u == nil, errors.Is(err, ErrNoMiddleware))
+				})
+				var logs bytes.Buffer
+				defer slog.SetDefault(slog.Default())
+				slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+
+				rec := httptest.NewRecorder()
+				assert.NotPanics(t, func() {
+					engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/guarded", nil))
+				})
+				assert.Equal(t, 500, rec.Code)
+				assert.NotContains(t, rec.Body.String(), "Access Granted")
+				assert.Contains(t, logs.String(), "ginlogin.Middleware(mgr)", "the log says what to fix")
+
+				rec = httptest.NewRecorder()
+				engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/user", nil))
+				assert.Equal(t, "true true", rec.Body.String(), "CurrentUser never panics: nobody, and the reason")
+			})
+		}
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -120,14 +118,7 @@ func (l *hookLog) hooks() Hooks {
 
 // parityConfig is a valid configuration for tests that call New directly:
 // the test secret, a cookie store, an empty user table, quiet logging.
-func parityConfig() Config {
-	return Config{
-		SecretKeys:   [][]byte{testSecret},
-		SessionStore: NewCookieStore(testSecret),
-		UserLoader:   newUserDB().load,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-}
+func parityConfig() Config { return testConfig(newUserDB()) }
 
 // parityApp is the harness's test app with Flask-Login's test routes added
 // and every hook recorded.
@@ -192,62 +183,10 @@ func newParityApp(t *testing.T, mutate func(*Config)) *parityApp {
 	return &parityApp{testApp: a, hooks: log}
 }
 
-// text sends a GET and returns the status and body.
-func (b *browser) text(target string, headers ...string) (int, string) {
-	b.t.Helper()
-	rec := b.get(target, headers...)
-	return rec.Code, rec.Body.String()
-}
-
 // flashes reads and clears the browser's waiting flash messages.
 func (b *browser) flashes() []FlashMessage {
 	b.t.Helper()
-	rec := b.get("/flashes")
-	require.Equal(b.t, 200, rec.Code)
-	var out []FlashMessage
-	require.NoError(b.t, json.Unmarshal(rec.Body.Bytes(), &out))
-	return out
-}
-
-// parsedSetCookie returns the one Set-Cookie of the response for name,
-// parsed.
-func parsedSetCookie(t *testing.T, rec *httptest.ResponseRecorder, name string) *http.Cookie {
-	t.Helper()
-	lines := setCookieHeaders(rec, name)
-	require.Len(t, lines, 1, "expected one Set-Cookie for %q, got %v", name, rec.Header().Values("Set-Cookie"))
-	ck, err := http.ParseSetCookie(lines[0])
-	require.NoError(t, err)
-	return ck
-}
-
-// rememberSchemes are the two remember-token codecs: stateless signed tokens
-// (no RememberStore) and split tokens with a store.
-var rememberSchemes = []struct {
-	name  string
-	store func() RememberStore
-}{
-	{"signed", func() RememberStore { return nil }},
-	{"split", func() RememberStore { return NewMemoryStore() }},
-}
-
-// withRememberStore sets the scheme's store, if any.
-func withRememberStore(store RememberStore) func(*Config) {
-	return func(c *Config) {
-		if store != nil {
-			c.RememberStore = store
-		}
-	}
-}
-
-// chain applies several config mutations in order.
-func chain(fs ...func(*Config)) func(*Config) {
-	return func(c *Config) {
-		for _, f := range fs {
-			if f != nil {
-				f(c)
-			}
-		}
-	}
+	return getJSON[[]FlashMessage](b, "/flashes")
 }
 
 // Flask-Login #1 test_static_loads_anonymous

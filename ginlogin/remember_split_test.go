@@ -1,13 +1,19 @@
 package ginlogin
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,10 +32,7 @@ type protocolApp struct {
 func newProtocolApp(t *testing.T, store RememberStore) *protocolApp {
 	t.Helper()
 	events := &secEvents{}
-	a := newTestApp(t, func(c *Config) {
-		c.RememberStore = store
-		c.Hooks.TokenTheft = func(_ *gin.Context, userID string) { events.add("theft %s", userID) }
-	})
+	a := newTestApp(t, chain(withRememberStore(store), recordTheft(events)))
 	return &protocolApp{testApp: a, store: store, events: events}
 }
 
@@ -321,5 +324,229 @@ func TestRememberRetiredValidatorsAreBounded(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, d.RetiredValidatorHashes, MaxRetiredValidators)
 		assert.Empty(t, a.events.list())
+	})
+}
+
+// splitParts returns a split token's selector and raw validator.
+func splitParts(t *testing.T, value string) (string, []byte) {
+	t.Helper()
+	selector, validator, ok := parseSplitToken(value)
+	require.True(t, ok, "a split token: %q", value)
+	return selector, validator
+}
+
+// Guarantee 6: remember tokens rotate on each restore (a new cookie value,
+// same device); the rotated-out validator is still accepted within the
+// grace window without a new cookie (parallel requests of one browser);
+// replayed after the window it is taken for theft: every device of the
+// user is revoked and Hooks.TokenTheft runs with the user's ID.
+func TestRememberTokenRotationAndTheft(t *testing.T) {
+	t.Parallel()
+	eachRememberStore(t, func(t *testing.T, store RememberStore) {
+		events := &secEvents{}
+		var logs *logBuffer
+		a := newTestApp(t, func(c *Config) {
+			c.RememberStore = store
+			recordTheft(events)(c)
+			logs = captureLogs(c)
+		})
+		victim, laptop := a.browser(), a.browser()
+		victim.getStatus("/login/1?remember=1", 200)
+		laptop.getStatus("/login/1?remember=1", 200)
+		v0 := victim.cookie("remember_token")
+		sel0, _ := splitParts(t, v0)
+
+		// Each restore rotates the validator and sends a new cookie.
+		values := []string{v0}
+		for range 2 {
+			a.clock.Advance(time.Minute)
+			victim.dropCookie("session")
+			rec := victim.getStatus("/whoami", 200)
+			require.Contains(t, rec.Body.String(), `"id":"1"`)
+			require.Len(t, parsedSetCookies(t, rec, "remember_token"), 1, "a rotated cookie")
+			v := victim.cookie("remember_token")
+			sel, _ := splitParts(t, v)
+			assert.Equal(t, sel0, sel, "the same device")
+			assert.NotContains(t, values, v, "a new validator")
+			values = append(values, v)
+		}
+		stolen := values[1] // rotated out by the last restore
+		// The victim comes back with the session of the last restore, which
+		// confirms that its response (and the current validator) arrived.
+		require.False(t, victim.who().Anonymous)
+
+		// Within the grace window: accepted, and no new cookie.
+		a.clock.Advance(DefaultRotationGrace - time.Second)
+		rec := a.withCookies("remember_token", stolen).getStatus("/whoami", 200)
+		assert.Contains(t, rec.Body.String(), `"id":"1"`, "a parallel request of the same browser")
+		assert.Empty(t, setCookieHeaders(rec, "remember_token"), "no new cookie within the window")
+		assert.Empty(t, events.list())
+
+		// After the window, with the current validator confirmed: theft.
+		a.clock.Advance(2 * time.Second)
+		thief := a.withCookies("remember_token", stolen)
+		rec = thief.getStatus("/whoami", 200)
+		assert.Contains(t, rec.Body.String(), `"anonymous":true`)
+		assert.True(t, deletesCookie(t, rec, "remember_token"))
+		assert.Equal(t, []string{"theft 1"}, events.list())
+		assert.Zero(t, userDeviceCount(t, store, "1"), "every device of the user is revoked")
+		assert.True(t, victim.who().Anonymous, "the victim's session (bound to its device) ends too")
+		assert.True(t, laptop.who().Anonymous, "and the user's other devices")
+		assert.True(t, a.withCookies("remember_token", values[2]).who().Anonymous, "the current token too")
+
+		// The warning identifies neither the user nor the token.
+		joined := strings.Join(logs.lines(), "\n")
+		assert.Contains(t, joined, "remember token used by two browsers")
+		for _, v := range values {
+			assert.NotContains(t, joined, v)
+		}
+		assert.NotContains(t, joined, "user_id=1 ")
+	})
+}
+
+// storeBytes returns every stored value of every device, for searching.
+func storeBytes(t *testing.T, store RememberStore, userID string) [][]byte {
+	t.Helper()
+	devs, err := store.UserDevices(context.Background(), userID)
+	require.NoError(t, err)
+	var out [][]byte
+	for _, d := range devs {
+		out = append(out, []byte(d.Selector), []byte(d.UserID), d.ValidatorHash, d.PrevValidatorHash, d.StampMAC, []byte(d.Label))
+	}
+	return out
+}
+
+// Guarantee 6: the store keeps only the SHA-256 of the validator, never
+// the validator itself (neither raw nor as the cookie text), so a copy of
+// the store cannot be turned into cookies. For SQLite every column of
+// every row is searched.
+func TestRememberStoreKeepsOnlyValidatorHash(t *testing.T) {
+	t.Parallel()
+	eachRememberStore(t, func(t *testing.T, store RememberStore) {
+		a := newTestApp(t, func(c *Config) { c.RememberStore = store })
+		b := a.browser()
+		b.getStatus("/login/1?remember=1", 200)
+		values := []string{b.cookie("remember_token")}
+		for range 2 {
+			a.clock.Advance(time.Minute)
+			b.dropCookie("session")
+			b.getStatus("/whoami", 200)
+			values = append(values, b.cookie("remember_token"))
+		}
+
+		stored := storeBytes(t, store, "1")
+		if sql, ok := store.(*SQLStore); ok {
+			rows, err := sql.db.Query("SELECT * FROM " + sql.table)
+			require.NoError(t, err)
+			cols, err := rows.Columns()
+			require.NoError(t, err)
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				require.NoError(t, rows.Scan(ptrs...))
+				for _, v := range vals {
+					switch v := v.(type) {
+					case []byte:
+						stored = append(stored, v)
+					default:
+						stored = append(stored, []byte(fmt.Sprint(v)))
+					}
+				}
+			}
+			require.NoError(t, rows.Err())
+			require.NoError(t, rows.Close())
+		}
+		require.NotEmpty(t, stored)
+		for _, v := range values {
+			_, validator := splitParts(t, v)
+			text := base64.RawURLEncoding.EncodeToString(validator)
+			for _, field := range stored {
+				assert.False(t, bytes.Contains(field, validator), "a raw validator is stored")
+				assert.False(t, bytes.Contains(field, []byte(text)), "a validator's text is stored")
+			}
+		}
+		current, validator := splitParts(t, values[len(values)-1])
+		d, err := store.Device(context.Background(), current)
+		require.NoError(t, err)
+		sum := sha256.Sum256(validator)
+		assert.Equal(t, sum[:], d.ValidatorHash, "the store keeps the SHA-256 of the current validator")
+	})
+}
+
+// serveRaw sends one request with the given cookies straight to the
+// engine. Unlike browser, it touches no testing.T, so goroutines may call
+// it.
+func serveRaw(h http.Handler, path string, cookies []*http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, "https://app.example"+path, nil)
+	req.RemoteAddr = "192.0.2.10:4711"
+	req.Header.Set("User-Agent", "TestBrowser/1.0")
+	for _, ck := range cookies {
+		req.AddCookie(ck)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// newRememberValues returns the remember cookie values a response sets
+// (deletions excluded).
+func newRememberValues(rec *httptest.ResponseRecorder) []string {
+	var out []string
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == "remember_token" && ck.Value != "" && ck.MaxAge >= 0 {
+			out = append(out, ck.Value)
+		}
+	}
+	return out
+}
+
+// Guarantee 10: many parallel requests of one browser that all carry the
+// same remember cookie (tabs restored after a restart) all restore the
+// login; the token rotates exactly once; no theft is detected. Proven on
+// the memory store and on the SQL store over SQLite, whose rotation is a
+// conditional UPDATE.
+func TestParallelRestoresOfOneRememberToken(t *testing.T) {
+	t.Parallel()
+	eachRememberStore(t, func(t *testing.T, store RememberStore) {
+		events := &secEvents{}
+		a := newTestApp(t, chain(withRememberStore(store), recordTheft(events)))
+		b := a.browser()
+		b.getStatus("/login/1?remember=1", 200)
+		token := b.cookie("remember_token")
+		selector, _ := splitParts(t, token)
+
+		const n = 24
+		results := make([]*httptest.ResponseRecorder, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				results[i] = serveRaw(a.engine, "/whoami", []*http.Cookie{{Name: "remember_token", Value: token}})
+			})
+		}
+		close(start)
+		wg.Wait()
+
+		var rotated []string
+		for i, rec := range results {
+			require.Equal(t, 200, rec.Code, "request %d: %s", i, rec.Body.String())
+			assert.Contains(t, rec.Body.String(), `"id":"1"`, "request %d restored the login", i)
+			rotated = append(rotated, newRememberValues(rec)...)
+		}
+		require.Len(t, rotated, 1, "exactly one rotation")
+		assert.NotEqual(t, token, rotated[0])
+		assert.Empty(t, events.list(), "no theft detected")
+
+		d, err := store.Device(context.Background(), selector)
+		require.NoError(t, err, "the device survives")
+		_, validator := splitParts(t, rotated[0])
+		sum := sha256.Sum256(validator)
+		assert.Equal(t, sum[:], d.ValidatorHash, "the store holds the one rotated validator")
+		assert.Equal(t, 1, userDeviceCount(t, store, "1"))
+		assert.Equal(t, "1", a.withCookies("remember_token", rotated[0]).who().ID, "the rotated token works")
 	})
 }

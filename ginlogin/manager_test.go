@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -76,4 +78,44 @@ func isSentinelError(name string, value ast.Expr) bool {
 	}
 	pkg, ok := sel.X.(*ast.Ident)
 	return ok && pkg.Name == "errors" && sel.Sel.Name == "New"
+}
+
+// Guarantee 7: the defaults are the documented constants, and each one
+// takes effect exactly at its boundary.
+func TestTimeoutDefaultsMatchDocumentedConstants(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	cfg := a.mgr.Config()
+	assert.Equal(t, 30*time.Minute, DefaultIdleTimeout)
+	assert.Equal(t, 12*time.Hour, DefaultAbsoluteTimeout)
+	assert.Equal(t, 15*time.Minute, DefaultFreshFor)
+	assert.Equal(t, 30*time.Second, DefaultRotationGrace)
+	assert.Equal(t, 30*24*time.Hour, DefaultRememberDuration)
+	assert.Equal(t, DefaultIdleTimeout, cfg.IdleTimeout)
+	assert.Equal(t, DefaultAbsoluteTimeout, cfg.AbsoluteTimeout)
+	assert.Equal(t, DefaultFreshFor, cfg.FreshFor)
+	assert.Equal(t, DefaultRotationGrace, cfg.RotationGrace)
+	assert.Equal(t, DefaultRememberDuration, cfg.RememberCookie.Duration)
+
+	tests := []struct {
+		name  string
+		after time.Duration
+		path  string
+		want  int
+	}{
+		{"fresh just before FreshFor", DefaultFreshFor - time.Second, "/fresh", 200},
+		{"not fresh at FreshFor", DefaultFreshFor, "/fresh", 401},
+		{"alive just before IdleTimeout", DefaultIdleTimeout - time.Second, "/protected", 200},
+		{"idle at IdleTimeout", DefaultIdleTimeout, "/protected", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := newTestApp(t, nil)
+			b := a.browser()
+			b.getStatus("/login/1", 200)
+			a.clock.Advance(tt.after)
+			assert.Equal(t, tt.want, b.get(tt.path).Code)
+		})
+	}
 }
