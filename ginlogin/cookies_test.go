@@ -184,7 +184,7 @@ func assertCookiesFit(t *testing.T, rec *httptest.ResponseRecorder) {
 	}
 }
 
-// longestUserID is the longest ID LoginUser accepts, in three-byte
+// longestUserID is the longest ID Login accepts, in three-byte
 // characters.
 var longestUserID = strings.Repeat("佐", MaxUserIDLength/3) + strings.Repeat("x", MaxUserIDLength%3)
 

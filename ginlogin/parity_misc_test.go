@@ -135,7 +135,7 @@ func TestParity_UserMixinGetIDFromIDAttribute(t *testing.T) {
 // Flask-Login #96 test_get_id_not_implemented
 // A type that embeds UserMixin without an ID method is not a User (the
 // compiler refuses it where a User is needed); an empty or oversized ID is
-// refused by LoginUser.
+// refused by Login.
 func TestParity_UserMixinGetIDNotImplemented(t *testing.T) {
 	_, isUser := any(mixinOnly{}).(User)
 	assert.False(t, isUser)

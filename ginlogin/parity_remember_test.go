@@ -27,7 +27,7 @@ func TestParity_LoginPersists(t *testing.T) {
 
 // Flask-Login #30 test_logout_persists
 // Also: Flask's logout_user removes only its own keys. Different on
-// purpose: LogoutUser replaces the whole session (OWASP: invalidate the
+// purpose: Logout replaces the whole session (OWASP: invalidate the
 // session at logout), so application values do not outlive the login.
 func TestParity_LogoutPersists(t *testing.T) {
 	a := newParityApp(t, nil)
@@ -42,7 +42,7 @@ func TestParity_LogoutPersists(t *testing.T) {
 }
 
 // Flask-Login: no test (#449: login_user never regenerates the session).
-// Different on purpose: LoginUser gives the browser a new session and, on a
+// Different on purpose: Login gives the browser a new session and, on a
 // server-side store, deletes the old record, so a planted session ID is not
 // logged in by the victim's login. The application's values carry over when
 // nobody (or the same user) was logged in.
@@ -217,7 +217,7 @@ func TestParity_RememberMeWithInvalidDurationReturns500Response(t *testing.T) {
 }
 
 // Flask-Login #39 test_remember_me_with_invalid_custom_duration_returns_500_resp
-// RememberFor with a negative or sub-second duration makes LoginUser fail;
+// RememberFor with a negative or sub-second duration makes Login fail;
 // the handler answers 500 through Fail and nobody is logged in.
 func TestParity_RememberMeWithInvalidCustomDurationReturns500Resp(t *testing.T) {
 	a := newParityApp(t, nil)
@@ -254,7 +254,7 @@ func TestParity_SetCookieWithInvalidDurationRaisesException(t *testing.T) {
 }
 
 // Flask-Login #41 test_set_cookie_with_invalid_custom_duration_raises_exception
-// LoginUser's error names RememberFor and the value; RememberFor(0) means
+// Login's error names RememberFor and the value; RememberFor(0) means
 // the configured duration.
 func TestParity_SetCookieWithInvalidCustomDurationRaisesException(t *testing.T) {
 	a := newParityApp(t, nil)

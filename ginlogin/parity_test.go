@@ -190,7 +190,7 @@ func (b *browser) flashes() []FlashMessage {
 }
 
 // Flask-Login #1 test_static_loads_anonymous
-// A static file served behind the middleware runs with the anonymous user.
+// A static file served behind the middleware runs with nobody.
 func TestParity_StaticLoadsAnonymous(t *testing.T) {
 	a := newParityApp(t, nil)
 	var seen User
@@ -279,7 +279,7 @@ func TestParity_NoUserLoaderRaises(t *testing.T) {
 
 // Flask-Login #6 test_options_call_exempt
 // OPTIONS passes LoginRequired and FreshLoginRequired for an anonymous
-// client, and the handler runs with the anonymous user.
+// client, and the handler runs with nobody.
 func TestParity_OptionsCallExempt(t *testing.T) {
 	a := newParityApp(t, nil)
 	seen := User(&testUser{id: "not called"})
@@ -349,7 +349,7 @@ func (b *browser) inline(target string) inlineResult {
 }
 
 // Flask-Login #9 test_login_user
-// LoginUser succeeds (nil error is Flask's True), the user is the current
+// Login succeeds (nil error is Flask's True), the user is the current
 // user at once, the login is fresh and not remembered.
 func TestParity_LoginUser(t *testing.T) {
 	a := newParityApp(t, nil)
@@ -448,7 +448,7 @@ func TestParity_LogoutEmitsSignal(t *testing.T) {
 
 // Flask-Login #18 test_logout_without_current_user
 // Logging out when nobody is logged in is not an error and runs LoggedOut
-// once, with the anonymous user.
+// once, with nobody.
 func TestParity_LogoutWithoutCurrentUser(t *testing.T) {
 	a := newParityApp(t, nil)
 	b := a.browser()

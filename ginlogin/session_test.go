@@ -33,7 +33,7 @@ import (
 // links). If the session were looked up by the current c.Request, ginlogin
 // and the application would read and write two different session objects:
 // a planted session ID would survive the login, the previous user's values
-// would carry over, and without a RememberStore LogoutUser would do nothing.
+// would carry over, and without a RememberStore Logout would do nothing.
 //
 // TestSessionMatrix runs every scenario below on every store, in every
 // stack, with the real third-party middleware placed before and after
@@ -297,9 +297,9 @@ func matrixFlashes(t *testing.T, c *matrixCell) {
 
 // matrixCarryOver: what the application stored for user 1, and the login
 // itself, are gone after logout and a login as user 2 in the same browser;
-// and user 2's values are gone when user 1 logs in over them (LoginUser
+// and user 2's values are gone when user 1 logs in over them (Login
 // keeps application values only when nobody or the same user was logged
-// in, LogoutUser keeps nothing).
+// in, Logout keeps nothing).
 func matrixCarryOver(t *testing.T, c *matrixCell) {
 	b := c.browser()
 	b.getStatus("/m/login/1", 200)
@@ -564,7 +564,7 @@ func assertRenewed(t *testing.T, a *testApp, kind storeKind, before sessionView,
 	return after
 }
 
-// Guarantee 4: LoginUser gives a new session; the application's values
+// Guarantee 4: Login gives a new session; the application's values
 // survive a login when nobody was logged in.
 func TestLoginRenewsSession(t *testing.T) {
 	t.Parallel()
