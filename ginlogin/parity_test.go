@@ -390,7 +390,7 @@ func TestParity_LoginInactiveUser(t *testing.T) {
 	a.inlineRoute("/inline", func(c *gin.Context) error {
 		err := Login(c, creeper)
 		if !errors.Is(err, ErrInactiveUser) {
-			t.Errorf("LoginUser(inactive) = %v, want ErrInactiveUser", err)
+			t.Errorf("Login(inactive) = %v, want ErrInactiveUser", err)
 		}
 		return err
 	})
