@@ -62,55 +62,53 @@ func exportedNames(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, f := range files {
-		{
-			for _, d := range f.Decls {
-				switch d := d.(type) {
-				case *ast.FuncDecl:
-					if !d.Name.IsExported() {
-						continue
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if !d.Name.IsExported() {
+					continue
+				}
+				if d.Recv != nil {
+					t := d.Recv.List[0].Type
+					if s, ok := t.(*ast.StarExpr); ok {
+						t = s.X
 					}
-					if d.Recv != nil {
-						t := d.Recv.List[0].Type
-						if s, ok := t.(*ast.StarExpr); ok {
-							t = s.X
-						}
-						if id, ok := t.(*ast.Ident); ok && id.IsExported() {
-							names = append(names, "method "+id.Name+"."+d.Name.Name)
-						}
-						continue
+					if id, ok := t.(*ast.Ident); ok && id.IsExported() {
+						names = append(names, "method "+id.Name+"."+d.Name.Name)
 					}
-					names = append(names, "func "+d.Name.Name)
-				case *ast.GenDecl:
-					for _, s := range d.Specs {
-						switch s := s.(type) {
-						case *ast.TypeSpec:
-							if !s.Name.IsExported() {
-								continue
-							}
-							names = append(names, "type "+s.Name.Name)
-							switch t := s.Type.(type) {
-							case *ast.StructType:
-								for _, f := range t.Fields.List {
-									for _, n := range f.Names {
-										if n.IsExported() {
-											names = append(names, "field "+s.Name.Name+"."+n.Name)
-										}
-									}
-								}
-							case *ast.InterfaceType:
-								for _, f := range t.Methods.List {
-									for _, n := range f.Names {
-										if n.IsExported() {
-											names = append(names, "imethod "+s.Name.Name+"."+n.Name)
-										}
+					continue
+				}
+				names = append(names, "func "+d.Name.Name)
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						if !s.Name.IsExported() {
+							continue
+						}
+						names = append(names, "type "+s.Name.Name)
+						switch t := s.Type.(type) {
+						case *ast.StructType:
+							for _, f := range t.Fields.List {
+								for _, n := range f.Names {
+									if n.IsExported() {
+										names = append(names, "field "+s.Name.Name+"."+n.Name)
 									}
 								}
 							}
-						case *ast.ValueSpec:
-							for _, n := range s.Names {
-								if n.IsExported() {
-									names = append(names, "value "+n.Name)
+						case *ast.InterfaceType:
+							for _, f := range t.Methods.List {
+								for _, n := range f.Names {
+									if n.IsExported() {
+										names = append(names, "imethod "+s.Name.Name+"."+n.Name)
+									}
 								}
+							}
+						}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if n.IsExported() {
+								names = append(names, "value "+n.Name)
 							}
 						}
 					}
