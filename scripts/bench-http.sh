@@ -19,6 +19,10 @@ threads=${BENCH_HTTP_THREADS:-2}
 port_app=${BENCH_HTTP_APP_PORT:-18081}
 port_base=${BENCH_HTTP_BASE_PORT:-18082}
 target=0.5
+# One User-Agent for the login and the load: the app's session protection
+# ties a login to its client, and a request from another client would
+# rewrite the session every time.
+ua="bench-http/1"
 
 command -v wrk >/dev/null || { echo "bench-http: wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "bench-http: curl is not installed" >&2; exit 1; }
@@ -61,7 +65,7 @@ pids+=($!)
 
 wait_up() { # URL
   for _ in $(seq 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    curl -fsS -A "$ua" -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.1
   done
   echo "bench-http: $1 did not come up" >&2
@@ -71,7 +75,7 @@ wait_up() { # URL
 wait_up "http://127.0.0.1:$port_app/healthz"
 # The baseline answers 401 to /api/me without a session: up is up.
 for _ in $(seq 100); do
-  curl -sS -o /dev/null "http://127.0.0.1:$port_base/api/me" 2>/dev/null && break
+  curl -sS -A "$ua" -o /dev/null "http://127.0.0.1:$port_base/api/me" 2>/dev/null && break
   sleep 0.1
 done
 
@@ -82,32 +86,36 @@ cookie_header() {
 
 echo "==> logging in to both" >&2
 jar_app=$tmp/app.jar
-login_page=$(curl -fsS -c "$jar_app" -b "$jar_app" "http://127.0.0.1:$port_app/login")
+login_page=$(curl -fsS -A "$ua" -c "$jar_app" -b "$jar_app" "http://127.0.0.1:$port_app/login")
 csrf=$(printf '%s' "$login_page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
 [ -n "$csrf" ] || { echo "bench-http: no CSRF token on the starter app's login page" >&2; exit 1; }
-code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar_app" -b "$jar_app" \
+code=$(curl -sS -A "$ua" -o /dev/null -w '%{http_code}' -c "$jar_app" -b "$jar_app" \
   --data-urlencode "email=$email" --data-urlencode "password=$password" --data-urlencode "csrf_token=$csrf" \
   "http://127.0.0.1:$port_app/login")
 [ "$code" = 303 ] || { echo "bench-http: starter app login answered $code" >&2; exit 1; }
 jar_base=$tmp/base.jar
-code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar_base" --data-urlencode "email=$email" "http://127.0.0.1:$port_base/login")
+code=$(curl -sS -A "$ua" -o /dev/null -w '%{http_code}' -c "$jar_base" --data-urlencode "email=$email" "http://127.0.0.1:$port_base/login")
 [ "$code" = 204 ] || { echo "bench-http: baseline login answered $code" >&2; exit 1; }
-cookie_app=$(cookie_header "$jar_app")
-cookie_base=$(cookie_header "$jar_base")
 
-check_me() { # NAME PORT COOKIE
+# check_me NAME PORT JAR: GET /api/me as the browser, keeping any cookie
+# the answer sets. The app records a session's last use once a minute by
+# rewriting its cookie; wrk would keep sending the old one and make every
+# request of a round after the first minute rewrite it again, so each
+# round starts with this request, as a browser's next request would.
+check_me() {
   local body
-  body=$(curl -fsS -H "Accept: application/json" -H "Cookie: $3" "http://127.0.0.1:$2/api/me") ||
+  body=$(curl -fsS -A "$ua" -c "$3" -b "$3" -H "Accept: application/json" "http://127.0.0.1:$2/api/me") ||
     { echo "bench-http: $1: GET /api/me with the login's cookies failed" >&2; exit 1; }
   case $body in *"\"email\":\"$email\""*) ;; *) echo "bench-http: $1: GET /api/me answered $body" >&2; exit 1 ;; esac
 }
-check_me "starter app" "$port_app" "$cookie_app"
-check_me baseline "$port_base" "$cookie_base"
+check_me "starter app" "$port_app" "$jar_app"
+check_me baseline "$port_base" "$jar_base"
 
-# run NAME PORT COOKIE: one wrk round; prints "rps p50 p99".
+# run NAME PORT JAR: one wrk round; prints "rps p50 p99".
 run() {
   local out rps p50 p99 non2xx
-  out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -H "Accept: application/json" -H "Cookie: $3" "http://127.0.0.1:$2/api/me")
+  check_me "$1" "$2" "$3"
+  out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -H "User-Agent: $ua" -H "Accept: application/json" -H "Cookie: $(cookie_header "$3")" "http://127.0.0.1:$2/api/me")
   if grep -q 'Non-2xx' <<<"$out" || grep -q 'Socket errors' <<<"$out"; then
     non2xx=$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ')
     echo "bench-http: $1: errors in the round: $non2xx" >&2
@@ -120,8 +128,8 @@ run() {
 }
 
 echo "==> warming up (2s each, not counted)" >&2
-wrk -t1 -c4 -d2s -H "Cookie: $cookie_app" "http://127.0.0.1:$port_app/api/me" >/dev/null
-wrk -t1 -c4 -d2s -H "Cookie: $cookie_base" "http://127.0.0.1:$port_base/api/me" >/dev/null
+wrk -t1 -c4 -d2s -H "User-Agent: $ua" -H "Cookie: $(cookie_header "$jar_app")" "http://127.0.0.1:$port_app/api/me" >/dev/null
+wrk -t1 -c4 -d2s -H "User-Agent: $ua" -H "Cookie: $(cookie_header "$jar_base")" "http://127.0.0.1:$port_base/api/me" >/dev/null
 
 echo "==> $rounds rounds of $duration each, alternating, wrk -t$threads -c$conns, GET /api/me with the login's cookies"
 printf '%-6s %-12s %12s %10s %10s\n' round server "req/s" p50 p99
@@ -132,12 +140,13 @@ for r in $(seq "$rounds"); do
   for who in "${order[@]}"; do
     echo "    round $r/$rounds: $who..." >&2
     if [ "$who" = app ]; then
-      read -r rps p50 p99 < <(run "starter app" "$port_app" "$cookie_app")
+      read -r rps p50 p99 < <(run "starter app" "$port_app" "$jar_app")
       app_rps+=("$rps"); name="starter app"
     else
-      read -r rps p50 p99 < <(run baseline "$port_base" "$cookie_base")
+      read -r rps p50 p99 < <(run baseline "$port_base" "$jar_base")
       base_rps+=("$rps"); name=baseline
     fi
+    [ -n "$rps" ] || { echo "bench-http: round $r of $name failed" >&2; exit 1; }
     printf '%-6s %-12s %12s %10s %10s\n' "$r" "$name" "$rps" "$p50" "$p99"
   done
 done
@@ -150,4 +159,5 @@ verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN {print (r >= t) ? "PASS" : "MI
 echo
 echo "median req/s: starter app $ma, baseline $mb"
 echo "$verdict  end to end over TCP, authenticated GET /api/me with SQLite users: starter app ${ratio}× the minimal app's requests per second (target >= ${target}×)"
+echo "note: each round starts with a fresh cookie from a GET /api/me, with the login's User-Agent, as a browser's next request"
 echo "note: the starter app logged $(wc -l <"$tmp/app.log") lines (one per request) to a file during the run; the baseline logs nothing per request"
