@@ -28,14 +28,17 @@ func (d *Database) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st != nil {
 		return st, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.m[query]; st != nil {
-		return st, nil
-	}
+	// Prepared outside the lock: while the database is unreachable, a
+	// request waits for its own failure only, not for every other one's.
 	st, err := d.DB.PrepareContext(ctx, d.q(query))
 	if err != nil {
 		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if have := s.m[query]; have != nil {
+		st.Close() // another request prepared it first
+		return have, nil
 	}
 	if s.m == nil {
 		s.m = map[string]*sql.Stmt{}
