@@ -6,7 +6,7 @@ COVER_MIN   ?= 90
 BENCHTIME   ?= 300ms
 BENCHCOUNT  ?= 5
 
-.PHONY: run test lint unit cover fuzz bench load
+.PHONY: run test lint unit cover fuzz bench bench-http load
 
 ## run: start the example app on 127.0.0.1:8080 with an embedded SQLite database
 run:
@@ -40,6 +40,15 @@ fuzz:
 ## process, BENCHCOUNT rounds of BENCHTIME; prints the ratios and targets
 bench:
 	@scripts/bench.sh $(BENCHCOUNT) $(BENCHTIME)
+
+## bench-http: the starter app (SQLite users) against a minimal gin +
+## gin-contrib/sessions app (cmd/benchbaseline) over TCP with wrk,
+## alternating BENCHHTTPROUNDS rounds of BENCHHTTPTIME; prints req/s,
+## p50/p99 and the ratio (target >= 0.5x). Not part of `make test`.
+BENCHHTTPROUNDS ?= 4
+BENCHHTTPTIME   ?= 10s
+bench-http:
+	@scripts/bench-http.sh $(BENCHHTTPROUNDS) $(BENCHHTTPTIME)
 
 ## load: start two instances of the example app (built with -race; sharing
 ## REDIS_URL and DATABASE_URL when set, else one SQLite file and cookie

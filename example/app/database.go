@@ -26,6 +26,8 @@ type Database struct {
 	Dialect ginlogin.Dialect
 	// Name describes the database for the start-up log, without secrets.
 	Name string
+
+	stmts statements
 }
 
 // OpenDatabase opens the database cfg names and creates the schema (the
@@ -83,7 +85,10 @@ func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
 }
 
 // Close closes the connection pool.
-func (d *Database) Close() error { return d.DB.Close() }
+func (d *Database) Close() error {
+	d.closeStatements()
+	return d.DB.Close()
+}
 
 // Devices returns ginlogin's remember store on this database.
 func (d *Database) Devices() (*ginlogin.SQLStore, error) {

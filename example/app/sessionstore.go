@@ -6,7 +6,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/boj/redistore"
 	"github.com/gin-contrib/sessions"
 	redisstore "github.com/gin-contrib/sessions/redis"
 	"github.com/ginlogin/ginlogin/ginlogin"
@@ -81,9 +80,10 @@ func (a *App) sessionStore() (sessions.Store, error) {
 		return nil, err
 	}
 	rs.SetKeyPrefix(a.cfg.RedisKeyPrefix)
-	// JSON rather than gob: the session holds only strings and numbers,
-	// and JSON is the safer format to decode.
-	rs.SetSerializer(redistore.JSONSerializer{})
+	// ginlogin's compact codec rather than gob: the session holds only
+	// strings, booleans and numbers, which it decodes without reflection
+	// (JSON sessions of earlier versions are still read).
+	rs.SetSerializer(redisSerializer{})
 	a.sessions = "redis:" + redactURL(url)
 	return store, nil
 }

@@ -52,7 +52,7 @@ func (s *TokenStore) Create(ctx context.Context, userID string, now time.Time) (
 		return "", APIToken{}, err
 	}
 	token = apiTokenPrefix + base64.RawURLEncoding.EncodeToString(secret)
-	_, err = s.db.DB.ExecContext(ctx, s.db.q("INSERT INTO api_tokens (id, user_id, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, 0)"),
+	_, err = s.db.exec(ctx, "INSERT INTO api_tokens (id, user_id, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, 0)",
 		id, userID, hashAPIToken(token), now.UnixMicro())
 	if err != nil {
 		return "", APIToken{}, storeError("creating an API token", err)
@@ -77,8 +77,8 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 	h := hashAPIToken(token)
 	var id, userID string
 	var lastUsed int64
-	err := s.db.DB.QueryRowContext(ctx, s.db.q(`SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t
-		JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active = 1`), h).Scan(&id, &userID, &lastUsed)
+	err := s.db.queryRow(ctx, `SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t
+		JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active = 1`, h).Scan(&id, &userID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -87,7 +87,7 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 	}
 	if now.Sub(time.UnixMicro(lastUsed)) >= tokenUseInterval {
 		// The condition makes concurrent requests of one token write once.
-		if _, err := s.db.DB.ExecContext(ctx, s.db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at = ?"), now.UnixMicro(), id, lastUsed); err != nil {
+		if _, err := s.db.exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at = ?", now.UnixMicro(), id, lastUsed); err != nil {
 			return "", storeError("recording an API token's use", err)
 		}
 	}
@@ -97,7 +97,7 @@ func (s *TokenStore) UserID(ctx context.Context, token string, now time.Time) (s
 // List returns the user's tokens, newest first, each with its creation and
 // its last recorded use (zero when never used).
 func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error) {
-	rows, err := s.db.DB.QueryContext(ctx, s.db.q("SELECT id, user_id, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id"), userID)
+	rows, err := s.db.query(ctx, "SELECT id, user_id, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id", userID)
 	if err != nil {
 		return nil, storeError("listing API tokens", err)
 	}
@@ -123,7 +123,7 @@ func (s *TokenStore) List(ctx context.Context, userID string) ([]APIToken, error
 
 // Revoke deletes one of the user's tokens and reports whether it existed.
 func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error) {
-	res, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE id = ? AND user_id = ?"), id, userID)
+	res, err := s.db.exec(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID)
 	if err != nil {
 		return false, storeError("revoking an API token", err)
 	}
@@ -138,7 +138,7 @@ func (s *TokenStore) Revoke(ctx context.Context, userID, id string) (bool, error
 // out everywhere" call it, so a token never outlives the login that could
 // see it.
 func (s *TokenStore) RevokeAll(ctx context.Context, userID string) error {
-	if _, err := s.db.DB.ExecContext(ctx, s.db.q("DELETE FROM api_tokens WHERE user_id = ?"), userID); err != nil {
+	if _, err := s.db.exec(ctx, "DELETE FROM api_tokens WHERE user_id = ?", userID); err != nil {
 		return storeError("revoking API tokens", err)
 	}
 	return nil

@@ -73,7 +73,7 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 // contract of ginlogin's UserLoader. Failures to reach the database wrap
 // ginlogin.ErrStoreUnavailable (see storeError).
 func (s *UserStore) ByID(ctx context.Context, id string) (*User, error) {
-	u, err := scanUser(s.db.DB.QueryRowContext(ctx, s.db.q("SELECT "+userColumns+" FROM users WHERE id = ?"), id))
+	u, err := scanUser(s.db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -85,7 +85,7 @@ func (s *UserStore) ByID(ctx context.Context, id string) (*User, error) {
 
 // ByEmail returns the user with the email (any case), or (nil, nil).
 func (s *UserStore) ByEmail(ctx context.Context, email string) (*User, error) {
-	u, err := scanUser(s.db.DB.QueryRowContext(ctx, s.db.q("SELECT "+userColumns+" FROM users WHERE email_key = ?"), EmailKey(email)))
+	u, err := scanUser(s.db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE email_key = ?", EmailKey(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -112,7 +112,7 @@ func (s *UserStore) Create(ctx context.Context, email, name, passwordHash string
 		return nil, err
 	}
 	u := &User{UserID: id, Email: strings.TrimSpace(email), Name: name, PasswordHash: passwordHash, CreatedAt: time.UnixMicro(now.UnixMicro())}
-	_, err = s.db.DB.ExecContext(ctx, s.db.q("INSERT INTO users ("+userColumns+", email_key) VALUES (?, ?, ?, ?, 0, 1, ?, ?)"),
+	_, err = s.db.exec(ctx, "INSERT INTO users ("+userColumns+", email_key) VALUES (?, ?, ?, ?, 0, 1, ?, ?)",
 		u.UserID, u.Email, u.Name, u.PasswordHash, now.UnixMicro(), EmailKey(email))
 	if isUniqueViolation(err) {
 		return nil, ErrEmailTaken
@@ -180,7 +180,7 @@ func (s *UserStore) Count(ctx context.Context) (int, error) {
 }
 
 func (s *UserStore) exec(ctx context.Context, op, query string, args ...any) error {
-	if _, err := s.db.DB.ExecContext(ctx, s.db.q(query), args...); err != nil {
+	if _, err := s.db.exec(ctx, query, args...); err != nil {
 		return storeError(op, err)
 	}
 	return nil

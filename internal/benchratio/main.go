@@ -3,7 +3,8 @@
 // reference run in the same benchmark: "baseline" when there is one,
 // otherwise "stateless" (for the remember-token schemes). With -count, the
 // median of the runs is used. It ends with a PASS or MISS line per
-// performance target of the library, and a RATIO line for the example
+// performance target (the library's, the remember restore's and the
+// example app's), and a RATIO line for the example
 // app's benchmark (its variants as multiples of its baseline's time):
 //
 //	go test -run='^$' -bench=. -benchmem -count=5 ./ginlogin | go run ./internal/benchratio
@@ -44,6 +45,23 @@ var targets = []target{
 	{"AnonymousNoUser/ginlogin", 3, 1, "request that never asks for the user"},
 }
 
+// ratioTarget is a limit on one sub-benchmark's median time as a multiple
+// of another's in the same benchmark.
+type ratioTarget struct {
+	name     string  // "RememberRestore/split_sqlite"
+	ref      string  // "stateless"
+	maxRatio float64 // 2 for "at most 2x"
+	what     string
+}
+
+// ratioTargets are the goals stated as multiples: the remember restore
+// with split tokens on SQLite, and the example app's GET /api/me.
+var ratioTargets = []ratioTarget{
+	{"RememberRestore/split_sqlite", "stateless", 2, "remember restore, split token on SQLite"},
+	{"APIMe/cookie", "baseline", 1.3, "example app, authenticated GET /api/me, cookie sessions"},
+	{"APIMe/redis", "baseline", 1.5, "example app, authenticated GET /api/me, Redis sessions"},
+}
+
 // ratioReport is a benchmark whose variants are reported as multiples of
 // its baseline.
 type ratioReport struct {
@@ -78,6 +96,7 @@ func run(in io.Reader, out io.Writer, strict bool) int {
 	printTable(out, res)
 	fmt.Fprintln(out)
 	missed := printTargets(out, res)
+	missed = printRatioTargets(out, res) || missed
 	printRatios(out, res)
 	switch {
 	case failed:
@@ -302,6 +321,28 @@ func printTargets(w io.Writer, r results) bool {
 		}
 		fmt.Fprintf(w, "%s  %s (%s): %+.1f%% time (target <= +%s%%), %s\n",
 			verdict, t.what, t.name, d.timePct, fmtNum(t.maxTime), allocs)
+	}
+	return missed
+}
+
+// printRatioTargets prints one line per ratio target and reports whether
+// any was missed. The ratio is judged as printed, to two decimals.
+func printRatioTargets(w io.Writer, r results) bool {
+	missed := false
+	for _, t := range ratioTargets {
+		top, _ := split(t.name)
+		a, okA := r.stats(top + "/" + t.ref)
+		b, okB := r.stats(t.name)
+		if !okA || !okB || a.ns == 0 {
+			fmt.Fprintf(w, "SKIP  %s: no %s result with %s in the input\n", t.what, t.name, t.ref)
+			continue
+		}
+		ratio := b.ns / a.ns
+		verdict := "PASS"
+		if math.Round(ratio*100)/100 > t.maxRatio {
+			verdict, missed = "MISS", true
+		}
+		fmt.Fprintf(w, "%s  %s (%s): %.2f× the %s's time (target <= %s×)\n", verdict, t.what, t.name, ratio, t.ref, fmtNum(t.maxRatio))
 	}
 	return missed
 }

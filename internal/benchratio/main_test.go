@@ -66,6 +66,8 @@ func TestRunOnCapturedMakeBenchOutput(t *testing.T) {
 		targetLine(t, table, "Authenticated/ginlogin"))
 	assert.Equal(t, "MISS  request that never asks for the user (AnonymousNoUser/ginlogin): +19.7% time (target <= +3%), +0 allocs/op (target <= +1)",
 		targetLine(t, table, "AnonymousNoUser/ginlogin"))
+	assert.Equal(t, "MISS  remember restore, split token on SQLite (RememberRestore/split_sqlite): 4.62× the stateless's time (target <= 2×)",
+		targetLine(t, table, "RememberRestore/split_sqlite"))
 
 	out.Reset()
 	assert.Equal(t, 1, run(bytes.NewReader(in), &out, true), "-strict fails on a missed target")
@@ -138,6 +140,23 @@ func TestRunTargets(t *testing.T) {
 			want: []string{
 				"RATIO example app, authenticated GET /api/me (APIMe, median time over baseline): cookie 1.83× (+132 allocs/op), redis 2.50× (-9 allocs/op)",
 				"SKIP  authenticated request: no Authenticated/ginlogin result with its reference in the input",
+				"MISS  example app, authenticated GET /api/me, cookie sessions (APIMe/cookie): 1.83× the baseline's time (target <= 1.3×)",
+				"MISS  example app, authenticated GET /api/me, Redis sessions (APIMe/redis): 2.50× the baseline's time (target <= 1.5×)",
+			},
+		},
+		{
+			name: "ratio targets met",
+			input: "BenchmarkAPIMe/baseline-2  100  50000 ns/op  13795 B/op  259 allocs/op\n" +
+				"BenchmarkAPIMe/cookie-2    100  65000 ns/op  21977 B/op  391 allocs/op\n" +
+				"BenchmarkAPIMe/redis-2     100  75200 ns/op  14610 B/op  250 allocs/op\n" +
+				"BenchmarkRememberRestore/stateless-2     100  40000 ns/op\n" +
+				"BenchmarkRememberRestore/split_sqlite-2  100  80000 ns/op\n",
+			strict:   true,
+			wantCode: 0, // -strict fails on a MISS, not on a SKIP
+			want: []string{
+				"PASS  example app, authenticated GET /api/me, cookie sessions (APIMe/cookie): 1.30× the baseline's time (target <= 1.3×)",
+				"PASS  example app, authenticated GET /api/me, Redis sessions (APIMe/redis): 1.50× the baseline's time (target <= 1.5×)",
+				"PASS  remember restore, split token on SQLite (RememberRestore/split_sqlite): 2.00× the stateless's time (target <= 2×)",
 			},
 		},
 		{
