@@ -1,6 +1,8 @@
 // Package app is the ginlogin starter app: registration, login with
-// remember me, fresh logins, devices, API tokens, CSRF defence and
-// throttling, on SQLite or PostgreSQL with cookie or Redis sessions. New
+// remember me and an optional TOTP second factor, a login required on every
+// route not declared public, fresh logins, devices (with an optional cap),
+// API tokens, account deletion, CSRF defence and throttling, on SQLite or
+// PostgreSQL with cookie or Redis sessions. New
 // builds it in-process, so tests (and other programs) can serve its
 // Handler; the example command only reads the environment and serves it.
 package app

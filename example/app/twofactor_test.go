@@ -391,3 +391,19 @@ func TestTwoFactorOnPostgres(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, b.secondFactor(code, false).status, "replay")
 	assert.Equal(t, http.StatusSeeOther, b.secondFactor(codes[0], false).status)
 }
+
+func TestUserCommandResetsTwoFactor(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.register("ada@example.com", "Ada", testPassword)
+	b.enrolTOTP()
+	b.logOut()
+
+	out, err := userCmd(t, s.cfg, "", "reset-two-factor", "ADA@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, "turned two-step login off for ada@example.com: the password alone logs in\n", out)
+	res := b.login("ada@example.com", testPassword, false)
+	assert.Equal(t, "/dashboard", res.location())
+	_, err = userCmd(t, s.cfg, "", "reset-two-factor", "nobody@example.com")
+	assert.ErrorContains(t, err, "no account")
+}
