@@ -407,3 +407,36 @@ func TestUserCommandResetsTwoFactor(t *testing.T) {
 	_, err = userCmd(t, s.cfg, "", "reset-two-factor", "nobody@example.com")
 	assert.ErrorContains(t, err, "no account")
 }
+
+// With Redis sessions the pending state lives on the server: a copy of the
+// session cookie sent by another client cannot complete the login, and its
+// attempt ends the pending login for the original browser too (the
+// session record they share is cleared), which then starts again with the
+// password: failing safe, never logging the copy in.
+func TestTwoFactorWithRedisSessions(t *testing.T) {
+	for _, rb := range redisBackends(t) {
+		t.Run(rb.name, func(t *testing.T) {
+			s := newSite(t, func(c *app.Config) { c.RedisURL, c.RedisKeyPrefix = rb.url, rb.prefix })
+			b := s.browser()
+			b.register("ada@example.com", "Ada", testPassword)
+			secret, _ := b.enrolTOTP()
+			b.logOut()
+
+			b.pendingLogin("ada@example.com", testPassword)
+			thief := s.browser()
+			thief.jar.SetCookies(mustURL(t, s.srv.URL), []*http.Cookie{b.cookie("session")})
+			thief.withHeaders(http.Header{"User-Agent": {"curl/8.0"}})
+			thief.csrf = b.csrf
+			res := thief.secondFactor(totpCode(t, secret, s.clock.Now()), false)
+			assert.True(t, strings.HasPrefix(res.location(), "/login"), res.location())
+			assert.Equal(t, http.StatusFound, thief.get("/dashboard").status)
+
+			res = b.secondFactor(totpCode(t, secret, s.clock.Now()), false)
+			assert.True(t, strings.HasPrefix(res.location(), "/login"), "the shared record was cleared: %s", res.location())
+			b.pendingLogin("ada@example.com", testPassword)
+			res = b.secondFactor(totpCode(t, secret, s.clock.Now()), false)
+			assert.Equal(t, "/dashboard", res.location())
+			assert.True(t, b.loggedIn())
+		})
+	}
+}
