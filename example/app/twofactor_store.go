@@ -58,7 +58,7 @@ func NewTwoFactorStore(db *Database) *TwoFactorStore { return &TwoFactorStore{db
 func (s *TwoFactorStore) State(ctx context.Context, userID string) (twoFactor, error) {
 	var st twoFactor
 	var enabled int64
-	err := s.db.DB.QueryRowContext(ctx, s.db.q("SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = ?"), userID).
+	err := s.db.DB.QueryRowContext(ctx, s.q("SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = ?"), userID).
 		Scan(&st.SealedSecret, &enabled, &st.LastStep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return twoFactor{}, nil
@@ -88,7 +88,7 @@ func (s *TwoFactorStore) Enable(ctx context.Context, userID, sealed string, step
 		return false, storeError("enabling two-step login", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.db.q("UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE id = ? AND totp_enabled = 0 AND totp_secret = ?"),
+	res, err := tx.ExecContext(ctx, s.q("UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE id = ? AND totp_enabled = 0 AND totp_secret = ?"),
 		step, userID, sealed)
 	if err != nil {
 		return false, storeError("enabling two-step login", err)
@@ -100,7 +100,7 @@ func (s *TwoFactorStore) Enable(ctx context.Context, userID, sealed string, step
 	if n != 1 {
 		return false, nil
 	}
-	if err := replaceRecoveryCodes(ctx, s.db, tx, userID, codeHashes); err != nil {
+	if err := s.replaceRecoveryCodes(ctx, tx, userID, codeHashes); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -117,10 +117,10 @@ func (s *TwoFactorStore) Disable(ctx context.Context, userID string) error {
 		return storeError("disabling two-step login", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.db.q("UPDATE users SET totp_secret = '', totp_enabled = 0, totp_last_step = 0 WHERE id = ?"), userID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q("UPDATE users SET totp_secret = '', totp_enabled = 0, totp_last_step = 0 WHERE id = ?"), userID); err != nil {
 		return storeError("disabling two-step login", err)
 	}
-	if err := replaceRecoveryCodes(ctx, s.db, tx, userID, nil); err != nil {
+	if err := s.replaceRecoveryCodes(ctx, tx, userID, nil); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -147,15 +147,19 @@ func (s *TwoFactorStore) UseRecoveryCode(ctx context.Context, userID, codeHash s
 // RecoveryCodesLeft counts the user's unused recovery codes.
 func (s *TwoFactorStore) RecoveryCodesLeft(ctx context.Context, userID string) (int, error) {
 	var n int
-	if err := s.db.DB.QueryRowContext(ctx, s.db.q("SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?"), userID).Scan(&n); err != nil {
+	if err := s.db.DB.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?"), userID).Scan(&n); err != nil {
 		return 0, storeError("counting recovery codes", err)
 	}
 	return n, nil
 }
 
+// q writes a query's ? placeholders for the database's dialect: the one
+// place this store depends on how the app rewrites them.
+func (s *TwoFactorStore) q(query string) string { return s.db.q(query) }
+
 // update runs a statement and reports whether it changed one row.
 func (s *TwoFactorStore) update(ctx context.Context, op, query string, args ...any) (bool, error) {
-	res, err := s.db.DB.ExecContext(ctx, s.db.q(query), args...)
+	res, err := s.db.DB.ExecContext(ctx, s.q(query), args...)
 	if err != nil {
 		return false, storeError(op, err)
 	}
@@ -168,12 +172,12 @@ func (s *TwoFactorStore) update(ctx context.Context, op, query string, args ...a
 
 // replaceRecoveryCodes deletes the user's recovery codes and stores
 // codeHashes instead, in tx.
-func replaceRecoveryCodes(ctx context.Context, db *Database, tx *sql.Tx, userID string, codeHashes []string) error {
-	if _, err := tx.ExecContext(ctx, db.q("DELETE FROM recovery_codes WHERE user_id = ?"), userID); err != nil {
+func (s *TwoFactorStore) replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID string, codeHashes []string) error {
+	if _, err := tx.ExecContext(ctx, s.q("DELETE FROM recovery_codes WHERE user_id = ?"), userID); err != nil {
 		return storeError("replacing recovery codes", err)
 	}
 	for _, h := range codeHashes {
-		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)"), userID, h); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)"), userID, h); err != nil {
 			return storeError("replacing recovery codes", err)
 		}
 	}
