@@ -27,9 +27,9 @@ func (a *App) buildHandler(extra ...func(r *gin.Engine)) http.Handler {
 	_ = r.SetTrustedProxies(a.cfg.TrustedProxies)
 	r.HandleMethodNotAllowed = true
 	// Every route needs a login unless its declaration says ginlogin.Public
-	// (see routesPublic in the tests): a route added without a guard is
-	// protected. The CSRF check runs first, as before, so a forged POST is
-	// refused whoever sends it.
+	// (TestOnlyTheRoutesDeclaredPublicAreOpen lists them): a route added
+	// without a guard is protected. The CSRF check runs first, as before,
+	// so a forged POST is refused whoever sends it.
 	r.Use(a.recoverPanics, a.limitTime, ginlogin.Middleware(a.mgr), a.checkCSRF, ginlogin.LoginRequiredByDefault())
 
 	r.GET("/static/style.css", ginlogin.Public, a.stylesheet)
