@@ -1,6 +1,8 @@
 // Package app is the ginlogin starter app: registration, login with
-// remember me, fresh logins, devices, API tokens, CSRF defence and
-// throttling, on SQLite or PostgreSQL with cookie or Redis sessions. New
+// remember me and an optional TOTP second factor, a login required on every
+// route not declared public, fresh logins, devices (with an optional cap),
+// API tokens, account deletion, CSRF defence and throttling, on SQLite or
+// PostgreSQL with cookie or Redis sessions. New
 // builds it in-process, so tests (and other programs) can serve its
 // Handler; the example command only reads the environment and serves it.
 package app
@@ -25,6 +27,8 @@ type App struct {
 	db        *Database
 	users     *UserStore
 	tokens    *TokenStore
+	twoFactor *TwoFactorStore
+	secrets   *secretBox // TOTP secrets at rest
 	devices   *ginlogin.SQLStore
 	mgr       *ginlogin.Manager
 	passwords *Passwords
@@ -64,7 +68,10 @@ func New(cfg Config) (*App, error) {
 			a.Close()
 		}
 	}()
-	a.users, a.tokens = NewUserStore(a.db), NewTokenStore(a.db)
+	a.users, a.tokens, a.twoFactor = NewUserStore(a.db), NewTokenStore(a.db), NewTwoFactorStore(a.db)
+	if a.secrets, err = newSecretBox(cfg.SecretKey); err != nil {
+		return nil, err
+	}
 	if a.devices, err = a.db.Devices(); err != nil {
 		return nil, err
 	}
@@ -91,6 +98,8 @@ func New(cfg Config) (*App, error) {
 		RememberCookie:    ginlogin.RememberCookieConfig{Duration: cfg.RememberFor, Insecure: cfg.CookieInsecure},
 		LoginURL:          "/login",
 		RefreshURL:        "/reauthenticate",
+		TwoStep:           ginlogin.TwoStepConfig{URL: secondFactorURL},
+		MaxDevices:        maxDevices(cfg.MaxDevices),
 		IdleTimeout:       cfg.IdleTimeout,
 		AbsoluteTimeout:   cfg.AbsoluteTimeout,
 		FreshFor:          cfg.FreshFor,
@@ -192,6 +201,18 @@ func (a *App) hooks() ginlogin.Hooks {
 		},
 		SessionEnded: func(c *gin.Context, reason error) {
 			log.Info("session ended", "reason", reason)
+		},
+		PendingStarted: func(c *gin.Context, u ginlogin.User) {
+			log.Info("password accepted, second factor pending", "user_id", u.LoginID())
+		},
+		PendingCompleted: func(c *gin.Context, u ginlogin.User) {
+			log.Info("second factor accepted", "user_id", u.LoginID())
+		},
+		PendingExpired: func(c *gin.Context, userID string) {
+			log.Info("a pending second factor expired", "user_id", userID)
+		},
+		DeviceEvicted: func(c *gin.Context, userID string, d ginlogin.DeviceInfo) {
+			log.Info("device logged out by the device limit", "user_id", userID, "device", d.Label, "last_used", d.LastUsedAt)
 		},
 		TokenTheft: func(c *gin.Context, userID string) {
 			log.Warn("a remember token was used by two browsers: every device of the user was revoked", "user_id", userID)

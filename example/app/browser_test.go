@@ -172,3 +172,83 @@ func TestBrowserFlow(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(loginForm))))
 	assert.True(t, strings.HasPrefix(location(t, ctx), base+"/login?next="), location(t, ctx))
 }
+
+// loadedImageWidth waits (up to 10 seconds) for the image to finish
+// loading and returns its natural width: 0 if the browser refused or failed
+// to load it.
+func loadedImageWidth(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	expr := `(() => { const i = document.querySelector(` + "`" + sel + "`" + `); return i && i.complete ? i.naturalWidth : -1 })()`
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
+		require.NoError(t, err)
+		if w >= 0 {
+			return w
+		}
+	}
+	t.Fatalf("%s did not finish loading", sel)
+	return 0
+}
+
+// TestBrowserTwoStepLogin drives two-step login in headless Chromium:
+// register, enrol TOTP from the profile (the QR code loads under the
+// site's Content-Security-Policy), log out, log in with the password, give
+// the code on the second-factor page, open /admin (the completed login is
+// fresh), log out. Codes come from the secret shown on the page, as an
+// authenticator app would compute them.
+func TestBrowserTwoStepLogin(t *testing.T) {
+	ctx := newChrome(t, 90*time.Second)
+	s := newSite(t)
+	base := s.srv.URL
+	const (
+		dashboard    = "dl.facts"
+		home         = "section.hero"
+		loginForm    = `form[action="/login"]`
+		setupForm    = `form#setup`
+		confirmForm  = `form#confirm`
+		codesShown   = `#recovery-codes`
+		secondFactor = `form[action="/login/two-factor"]`
+		admin        = `form[action="/profile/password"]`
+		logoutBtn    = `header form[action="/logout"] button`
+	)
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/register"), chromedp.WaitVisible(chromedp.CSS(`form[action="/register"]`))))
+	submit(t, ctx, map[string]string{"email": "ada@example.com", "name": "Ada Lovelace", "password": testPassword, "confirm_password": testPassword},
+		`form[action="/register"]`, dashboard)
+
+	// Enrol: from the profile to the set-up page, scan (read) the secret.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/profile"), chromedp.WaitVisible(chromedp.CSS(`a[href="/profile/two-factor"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/profile/two-factor"]`)), chromedp.WaitVisible(chromedp.CSS(setupForm))))
+	submit(t, ctx, nil, setupForm, confirmForm)
+	secret := strings.ReplaceAll(text(t, ctx, "#totp-secret"), " ", "")
+	require.Len(t, secret, 32)
+	assert.Equal(t, 240, loadedImageWidth(t, ctx, "img.qr"), "the QR code loads from the site itself: the CSP allows it")
+	submit(t, ctx, map[string]string{"code": totpCode(t, secret, s.clock.Now())}, confirmForm, codesShown)
+	assert.Contains(t, text(t, ctx, ".flashes"), "Two-step login is on.")
+	assert.Len(t, strings.Fields(text(t, ctx, codesShown)), 10)
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(logoutBtn)), chromedp.WaitVisible(chromedp.CSS(home))))
+
+	// Log in: the password leads to the second-factor page, not in.
+	s.clock.Advance(30 * time.Second) // a new code, as a user's next login would see
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(loginForm))))
+	submit(t, ctx, map[string]string{"email": "ada@example.com", "password": testPassword}, loginForm, secondFactor)
+	assert.Equal(t, base+"/login/two-factor", location(t, ctx))
+	assert.Contains(t, text(t, ctx, "header"), "Not signed in", "the password alone is not a login")
+	submit(t, ctx, map[string]string{"code": "000000"}, secondFactor, ".flash-error")
+	assert.Contains(t, text(t, ctx, ".flashes"), "That code is not correct")
+	submit(t, ctx, map[string]string{"code": totpCode(t, secret, s.clock.Now())}, secondFactor, dashboard)
+	assert.Equal(t, base+"/dashboard", location(t, ctx))
+	assert.Contains(t, text(t, ctx, ".flashes"), "Welcome back, Ada Lovelace.")
+	assert.Contains(t, text(t, ctx, "header"), "Signed in as Ada Lovelace")
+
+	// The completed login is fresh: /admin opens without the password.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS(admin))))
+	assert.Equal(t, base+"/admin", location(t, ctx))
+	assert.Contains(t, text(t, ctx, "main"), "You entered your password recently")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(logoutBtn)), chromedp.WaitVisible(chromedp.CSS(home))))
+	assert.Contains(t, text(t, ctx, ".flashes"), "You have been logged out.")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(loginForm))))
+	assert.True(t, strings.HasPrefix(location(t, ctx), base+"/login?next="), location(t, ctx))
+}

@@ -16,6 +16,8 @@ const UserCommandUsage = `usage:
   user deactivate EMAIL     refuse logins and log the account out everywhere
   user activate EMAIL       allow logins again
   user delete EMAIL         delete the account, its devices and API tokens
+  user reset-two-factor EMAIL
+                            turn two-step login off (a lost phone and lost recovery codes)
   user list                 list the accounts`
 
 // ErrUsage is returned for a malformed command line.
@@ -128,6 +130,17 @@ func RunUserCommand(ctx context.Context, cfg Config, args []string, stdin io.Rea
 			return err
 		}
 		fmt.Fprintf(stdout, "deleted %s\n", u.Email)
+		return nil
+
+	case cmd == "reset-two-factor" && len(rest) == 1:
+		u, err := find(rest[0])
+		if err != nil {
+			return err
+		}
+		if err := NewTwoFactorStore(db).Disable(ctx, u.LoginID()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "turned two-step login off for %s: the password alone logs in\n", u.Email)
 		return nil
 
 	case cmd == "list" && len(rest) == 0:

@@ -84,6 +84,11 @@ type Config struct {
 	// DefaultThrottle; New refuses values out of range.
 	Throttle ThrottleConfig
 
+	// MaxDevices caps how many devices (browsers) one user may be logged
+	// in from at once (MAX_DEVICES): a login over the cap logs out the
+	// user's least recently used device. Default 0: no cap.
+	MaxDevices int
+
 	// MaxBodyBytes caps request bodies. Default 64 KiB.
 	MaxBodyBytes int64
 	// RequestTimeout bounds the store calls of one request, so a hanging
@@ -146,6 +151,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, &ConfigError{"THROTTLE_IPV6_PREFIX", err}
 		}
 		cfg.Throttle.IPv6Prefix = n
+	}
+	if v := strings.TrimSpace(getenv("MAX_DEVICES")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return Config{}, &ConfigError{"MAX_DEVICES", fmt.Errorf("%q is not a number of devices: use 0 (no cap) or more", v)}
+		}
+		cfg.MaxDevices = n
 	}
 	proxies, err := parseTrustedProxies(getenv("TRUSTED_PROXIES"))
 	if err != nil {
@@ -273,6 +285,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, err
 	}
 	cfg.Throttle = throttle
+	if cfg.MaxDevices < 0 {
+		return cfg, &ConfigError{"MAX_DEVICES", fmt.Errorf("%d is negative: use 0 (no cap) or more", cfg.MaxDevices)}
+	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}

@@ -125,7 +125,7 @@ func (d *Database) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	stmts := append(append([]string(nil), schema...), devices.Schema()...)
+	stmts := append(append(append([]string(nil), schema...), twoFactorSchema...), devices.Schema()...)
 	tx, err := d.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return storeError("opening "+d.Name, err)
@@ -140,6 +140,9 @@ func (d *Database) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("app: creating the schema in %s: %w", d.Name, err)
 		}
+	}
+	if err := d.addColumns(ctx, tx, userColumnsAdded); err != nil {
+		return fmt.Errorf("app: upgrading the schema in %s: %w", d.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("app: creating the schema in %s: %w", d.Name, err)

@@ -32,7 +32,8 @@ func (a *App) showAdmin(c *gin.Context, status int, msgs ...string) {
 	})
 }
 
-// profile lists the user's devices and API tokens.
+// profile lists the user's devices (with the cap, if any), API tokens
+// and whether two-step login is on.
 func (a *App) profile(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
 	devices, err := ginlogin.Devices(c)
@@ -45,8 +46,14 @@ func (a *App) profile(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	_, twoFactor, err := a.twoFactorSummary(c, user)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	a.show(c, http.StatusOK, "profile", true, func(p *page) {
 		p.Devices, p.Tokens = devices, tokens
+		p.DeviceCap, p.TwoFactor = a.cfg.MaxDevices, twoFactor
 	})
 }
 

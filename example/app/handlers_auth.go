@@ -180,8 +180,7 @@ func (a *App) login(c *gin.Context) {
 		again(http.StatusUnauthorized, msgLoginFailed) // the reserved attempt stays used
 		return
 	}
-	a.passwordAccepted(c, att)
-	a.logIn(c, user, remember, "success", "Welcome back, "+user.Name+".", "/dashboard")
+	a.passwordVerified(c, user, att, remember) // logs in, or asks for the second factor
 }
 
 // logoutForm answers GET /logout with a page holding the logout button:

@@ -31,6 +31,10 @@ type page struct {
 	Tokens           []APIToken
 	NewToken, Origin string
 	UserCount        int
+	DeviceCap        int // Config.MaxDevices, 0 for none
+
+	// Two-step login
+	TwoFactor *twoFactorPage
 
 	// Error page
 	Status                                          int

@@ -14,8 +14,9 @@ import (
 // buildHandler wires the engine and wraps it, outermost first, in the
 // request log, the removal of forwarded headers that no trusted proxy sent
 // (see forwarded.go), the security headers, Go's cross-origin protection
-// and the body cap.
-func (a *App) buildHandler() http.Handler {
+// and the body cap. extra adds routes after the app's own (for tests that
+// show what the default guard does to a route declared without one).
+func (a *App) buildHandler(extra ...func(r *gin.Engine)) http.Handler {
 	r := gin.New()
 	// Forwarded headers are trusted only from the configured proxies
 	// (TRUSTED_PROXIES); by default none, and c.ClientIP() is the TCP peer.
@@ -25,42 +26,56 @@ func (a *App) buildHandler() http.Handler {
 	// headers, from requests no trusted proxy sent.
 	_ = r.SetTrustedProxies(a.cfg.TrustedProxies)
 	r.HandleMethodNotAllowed = true
-	r.Use(a.recoverPanics, a.limitTime, ginlogin.Middleware(a.mgr), a.checkCSRF)
+	// Every route needs a login unless its declaration says ginlogin.Public
+	// (TestOnlyTheRoutesDeclaredPublicAreOpen lists them): a route added
+	// without a guard is protected. The CSRF check runs first, as before,
+	// so a forged POST is refused whoever sends it.
+	r.Use(a.recoverPanics, a.limitTime, ginlogin.Middleware(a.mgr), a.checkCSRF, ginlogin.LoginRequiredByDefault())
 
-	r.GET("/static/style.css", a.stylesheet)
-	r.GET("/healthz", a.health)
-	r.GET("/", a.home)
-	r.GET("/register", a.registerForm)
-	r.POST("/register", a.register)
-	r.GET("/login", a.loginForm)
-	r.POST("/login", a.login)
-	r.GET("/logout", a.logoutForm)
-	r.POST("/logout", a.logout)
+	r.GET("/static/style.css", ginlogin.Public, a.stylesheet)
+	r.GET("/healthz", ginlogin.Public, a.health)
+	r.GET("/", ginlogin.Public, a.home)
+	r.GET("/register", ginlogin.Public, a.registerForm)
+	r.POST("/register", ginlogin.Public, a.register)
+	r.GET("/login", ginlogin.Public, a.loginForm)
+	r.POST("/login", ginlogin.Public, a.login)
+	r.GET("/logout", ginlogin.Public, a.logoutForm)
+	r.POST("/logout", ginlogin.Public, a.logout) // also cancels a pending second step
+	// The second-factor page has its own guard: a browser whose password
+	// was right and whose second factor is pending (Config.TwoStep.URL).
+	r.GET(secondFactorURL, ginlogin.Public, ginlogin.PendingLoginRequired(), a.secondFactorForm)
+	r.POST(secondFactorURL, ginlogin.Public, ginlogin.PendingLoginRequired(), a.secondFactor)
 
-	account := r.Group("", ginlogin.LoginRequired())
-	account.POST("/logout-all", a.logoutEverywhere)
-	account.GET("/dashboard", a.dashboard)
-	account.GET("/reauthenticate", a.reauthenticateForm)
-	account.POST("/reauthenticate", a.reauthenticate)
-	account.GET("/profile", a.profile)
-	account.POST("/profile/devices/revoke", a.revokeDevice)
-	account.POST("/profile/tokens/revoke", a.revokeToken)
-	account.GET("/profile/password", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/admin") })
+	r.POST("/logout-all", a.logoutEverywhere)
+	r.GET("/dashboard", a.dashboard)
+	r.GET("/reauthenticate", a.reauthenticateForm)
+	r.POST("/reauthenticate", a.reauthenticate)
+	r.GET("/profile", a.profile)
+	r.POST("/profile/devices/revoke", a.revokeDevice)
+	r.POST("/profile/tokens/revoke", a.revokeToken)
+	r.GET("/profile/password", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/admin") })
 
 	fresh := r.Group("", ginlogin.FreshLoginRequired())
 	fresh.GET("/admin", a.admin)
 	fresh.POST("/profile/password", a.changePassword)
+	a.twoFactorRoutes(r)
+	a.deleteAccountRoutes(r)
 
-	api := r.Group("/api", ginlogin.LoginRequired())
+	api := r.Group("/api")
 	api.GET("/me", a.me)
 	api.POST("/tokens", a.createToken)
 
-	r.NoRoute(func(c *gin.Context) {
+	// Unknown pages and methods answer 404 and 405 to everybody, as
+	// Django's LoginRequiredMiddleware does: a login page would not help.
+	r.NoRoute(ginlogin.Public, func(c *gin.Context) {
 		a.errorPage(c, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	})
-	r.NoMethod(func(c *gin.Context) {
+	r.NoMethod(ginlogin.Public, func(c *gin.Context) {
 		a.errorPage(c, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that kind of request.")
 	})
+	for _, add := range extra {
+		add(r)
+	}
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(a.crossOriginDenied))
