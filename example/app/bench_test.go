@@ -7,6 +7,8 @@ package app_test
 //   - baseline: gin and gin-contrib/sessions' cookie store (same keys),
 //     no ginlogin: the handler reads the user ID from the session, loads
 //     the user from the same SQLite users table and writes the same JSON;
+//   - baseline_redis: the same on gin-contrib/sessions' Redis store, the
+//     sessions-only baseline of the redis variant;
 //   - cookie: the example app with its default stores (SQLite, encrypted
 //     cookie sessions), every middleware included;
 //   - redis: the example app with sessions in Redis (miniredis, or the
@@ -35,6 +37,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
+	redisstore "github.com/gin-contrib/sessions/redis"
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
 	"github.com/ginlogin/ginlogin/ginlogin"
@@ -147,8 +150,35 @@ func serveAPIMe(b *testing.B, h http.Handler, cookies map[string]*http.Cookie) s
 	return rec.Body.String()
 }
 
-// baselineHandler is gin with gin-contrib/sessions and nothing else.
+// baselineHandler is gin with gin-contrib/sessions' cookie store and
+// nothing else.
 func baselineHandler(b *testing.B, sqlitePath string) (http.Handler, map[string]*http.Cookie) {
+	b.Helper()
+	return baselineWith(b, sqlitePath, cookie.NewStore(ginlogin.SessionKeyPairs(testSecret)...))
+}
+
+// baselineRedisHandler is gin with gin-contrib/sessions' Redis store (its
+// default serializer, the same key prefix scheme) and nothing else: the
+// sessions-only baseline for the app on Redis sessions.
+func baselineRedisHandler(b *testing.B, sqlitePath string) (http.Handler, map[string]*http.Cookie) {
+	b.Helper()
+	redisURL, prefix := benchRedis(b)
+	pool := &redis.Pool{MaxIdle: 8, Dial: func() (redis.Conn, error) { return redis.DialURL(redisURL) }}
+	b.Cleanup(func() { pool.Close() })
+	store, err := redisstore.NewStoreWithPool(pool, ginlogin.SessionKeyPairs(testSecret)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, err := redisstore.GetRedisStore(store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs.SetKeyPrefix(prefix)
+	return baselineWith(b, sqlitePath, store)
+}
+
+// baselineWith is the sessions-only baseline on store.
+func baselineWith(b *testing.B, sqlitePath string, store sessions.Store) (http.Handler, map[string]*http.Cookie) {
 	b.Helper()
 	db, err := app.OpenDatabase(context.Background(), app.Config{SQLitePath: sqlitePath})
 	if err != nil {
@@ -161,7 +191,7 @@ func baselineHandler(b *testing.B, sqlitePath string) (http.Handler, map[string]
 		b.Fatalf("the benchmark user: %v", err)
 	}
 	r := gin.New()
-	r.Use(sessions.Sessions("session", cookie.NewStore(ginlogin.SessionKeyPairs(testSecret)...)))
+	r.Use(sessions.Sessions("session", store))
 	r.GET("/bench-login", func(c *gin.Context) {
 		s := sessions.Default(c)
 		s.Set("user_id", u.LoginID())
@@ -251,6 +281,10 @@ func BenchmarkAPIMe(b *testing.B) {
 	b.Run("baseline", func(b *testing.B) {
 		h, cookies := baselineHandler(b, path)
 		bodies["baseline"] = serveAPIMe(b, h, cookies)
+	})
+	b.Run("baseline_redis", func(b *testing.B) {
+		h, cookies := baselineRedisHandler(b, path)
+		bodies["baseline_redis"] = serveAPIMe(b, h, cookies)
 	})
 	b.Run("cookie", func(b *testing.B) {
 		h := benchApp(b, path, nil)

@@ -59,7 +59,7 @@ type ratioTarget struct {
 var ratioTargets = []ratioTarget{
 	{"RememberRestore/split_sqlite", "stateless", 2, "remember restore, split token on SQLite"},
 	{"APIMe/cookie", "baseline", 1.3, "example app, authenticated GET /api/me, cookie sessions"},
-	{"APIMe/redis", "baseline", 1.5, "example app, authenticated GET /api/me, Redis sessions"},
+	{"APIMe/redis", "baseline_redis", 1.5, "example app, authenticated GET /api/me, Redis sessions"},
 }
 
 // ratioReport is a benchmark whose variants are reported as multiples of
