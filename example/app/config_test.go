@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/ginlogin/ginlogin/ginlogin"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -88,7 +88,7 @@ func TestFromEnvRefusesBadValuesNamingTheVariable(t *testing.T) {
 
 func TestSecretKeyIsGeneratedAndKeptOutsideReleaseMode(t *testing.T) {
 	dir := t.TempDir()
-	logs := &testsupport.LockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := app.Config{SQLitePath: filepath.Join(dir, "site.db")}
 	require.NoError(t, app.LoadSecretKey(&cfg, env(nil), logger))
