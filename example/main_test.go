@@ -15,7 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -65,7 +65,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 
 func TestServeLogsOneLineAndStops(t *testing.T) {
 	addr := freeAddr(t)
-	logs := &testsupport.LockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := app.Config{
 		Addr: addr, SQLitePath: filepath.Join(t.TempDir(), "site.db"),

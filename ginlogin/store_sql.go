@@ -7,21 +7,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-)
-
-// Dialect selects the SQL flavour of a SQLStore.
-type Dialect int
-
-// Supported dialects.
-const (
-	// SQLite works with modernc.org/sqlite (pure Go) and mattn/go-sqlite3.
-	SQLite Dialect = iota + 1
-	// Postgres works with pgx's database/sql driver and lib/pq.
-	Postgres
 )
 
 // DefaultDeviceTable is the table a SQLStore uses unless told otherwise.
@@ -87,16 +75,16 @@ func NewSQLStore(db *sql.DB, dialect Dialect, table string) (*SQLStore, error) {
 	s := &SQLStore{db: db, dialect: dialect, table: table, stmts: map[string]*sql.Stmt{}}
 	cols := "selector, user_id, validator_hash, validator_confirmed, prev_validator_hash, retired_validator_hashes, rotated_at, stamp_mac, label, created_at, last_used_at, expires_at"
 	s.q = sqlQueries{
-		insert: s.rebind("INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		get:    s.rebind("SELECT " + cols + " FROM " + table + " WHERE selector = ?"),
-		swap: s.rebind("UPDATE " + table + " SET validator_hash = ?, validator_confirmed = ?, prev_validator_hash = ?, retired_validator_hashes = ?, rotated_at = ?, last_used_at = ?" +
+		insert: dialect.Rebind("INSERT INTO " + table + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		get:    dialect.Rebind("SELECT " + cols + " FROM " + table + " WHERE selector = ?"),
+		swap: dialect.Rebind("UPDATE " + table + " SET validator_hash = ?, validator_confirmed = ?, prev_validator_hash = ?, retired_validator_hashes = ?, rotated_at = ?, last_used_at = ?" +
 			" WHERE selector = ? AND validator_hash = ? AND validator_confirmed = ?"),
-		touch:        s.rebind("UPDATE " + table + " SET last_used_at = ? WHERE selector = ?"),
-		touchExpires: s.rebind("UPDATE " + table + " SET last_used_at = ?, expires_at = ? WHERE selector = ?"),
-		del:          s.rebind("DELETE FROM " + table + " WHERE selector = ?"),
-		delUser:      s.rebind("DELETE FROM " + table + " WHERE user_id = ?"),
-		list:         s.rebind("SELECT " + cols + " FROM " + table + " WHERE user_id = ? ORDER BY created_at DESC, selector"),
-		delExpired:   s.rebind("DELETE FROM " + table + " WHERE expires_at <= ?"),
+		touch:        dialect.Rebind("UPDATE " + table + " SET last_used_at = ? WHERE selector = ?"),
+		touchExpires: dialect.Rebind("UPDATE " + table + " SET last_used_at = ?, expires_at = ? WHERE selector = ?"),
+		del:          dialect.Rebind("DELETE FROM " + table + " WHERE selector = ?"),
+		delUser:      dialect.Rebind("DELETE FROM " + table + " WHERE user_id = ?"),
+		list:         dialect.Rebind("SELECT " + cols + " FROM " + table + " WHERE user_id = ? ORDER BY created_at DESC, selector"),
+		delExpired:   dialect.Rebind("DELETE FROM " + table + " WHERE expires_at <= ?"),
 	}
 	return s, nil
 }
@@ -246,23 +234,6 @@ func (s *SQLStore) Close() error {
 		delete(s.stmts, q)
 	}
 	return errors.Join(errs...)
-}
-
-func (s *SQLStore) rebind(q string) string {
-	if s.dialect != Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // sqlError wraps a database error once, as an outage only when it is one.

@@ -7,7 +7,7 @@
 # finding still fails the run and writes its input under testdata/fuzz/.
 set -euo pipefail
 budget=${1:-3000x}
-for pkg in $(go list ./...); do
+for pkg in $(go list ./... ./example/...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "==> fuzz $pkg $target for $budget"

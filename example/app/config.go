@@ -17,10 +17,6 @@ import (
 const (
 	DefaultAddr            = "127.0.0.1:8080"
 	DefaultSQLitePath      = "ginlogin-example.db"
-	DefaultRememberFor     = 30 * 24 * time.Hour
-	DefaultFreshFor        = 15 * time.Minute
-	DefaultIdleTimeout     = 30 * time.Minute
-	DefaultAbsoluteTimeout = 12 * time.Hour
 	DefaultBcryptCost      = 12
 	DefaultMaxBodyBytes    = 64 << 10
 	DefaultCleanupInterval = time.Hour
@@ -58,7 +54,9 @@ type Config struct {
 	SessionProtection ginlogin.Protection
 	// RememberFor, FreshFor, IdleTimeout and AbsoluteTimeout are the
 	// REMEMBER_FOR, FRESH_FOR, IDLE_TIMEOUT and ABSOLUTE_TIMEOUT durations.
-	// ginlogin.NoTimeout disables the last three.
+	// Zero (the variable unset) leaves the choice to ginlogin: its
+	// DefaultRememberDuration, DefaultFreshFor, DefaultIdleTimeout and
+	// DefaultAbsoluteTimeout. ginlogin.NoTimeout disables the last three.
 	RememberFor, FreshFor, IdleTimeout, AbsoluteTimeout time.Duration
 
 	// TrustedProxies lists the addresses or CIDR ranges of the reverse
@@ -175,16 +173,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	durations := []struct {
 		name string
 		dst  *time.Duration
-		def  time.Duration
 		off  bool
 	}{
-		{"REMEMBER_FOR", &cfg.RememberFor, DefaultRememberFor, false},
-		{"FRESH_FOR", &cfg.FreshFor, DefaultFreshFor, true},
-		{"IDLE_TIMEOUT", &cfg.IdleTimeout, DefaultIdleTimeout, true},
-		{"ABSOLUTE_TIMEOUT", &cfg.AbsoluteTimeout, DefaultAbsoluteTimeout, true},
+		{"REMEMBER_FOR", &cfg.RememberFor, false},
+		{"FRESH_FOR", &cfg.FreshFor, true},
+		{"IDLE_TIMEOUT", &cfg.IdleTimeout, true},
+		{"ABSOLUTE_TIMEOUT", &cfg.AbsoluteTimeout, true},
 	}
 	for _, d := range durations {
-		v, err := parseDuration(getenv(d.name), d.def, d.off)
+		v, err := parseDuration(getenv(d.name), d.off)
 		if err != nil {
 			return Config{}, &ConfigError{d.name, err}
 		}
@@ -216,11 +213,11 @@ func parseTrustedProxies(v string) ([]string, error) {
 }
 
 // parseDuration reads a Go duration ("30m", "720h"); "off" gives
-// ginlogin.NoTimeout where allowed.
-func parseDuration(v string, def time.Duration, offAllowed bool) (time.Duration, error) {
+// ginlogin.NoTimeout where allowed, and an empty value 0, ginlogin's default.
+func parseDuration(v string, offAllowed bool) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return def, nil
+		return 0, nil
 	}
 	if strings.EqualFold(v, "off") {
 		if !offAllowed {
@@ -258,18 +255,6 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.SessionProtection == "" {
 		cfg.SessionProtection = ginlogin.ProtectionBasic
-	}
-	if cfg.RememberFor == 0 {
-		cfg.RememberFor = DefaultRememberFor
-	}
-	if cfg.FreshFor == 0 {
-		cfg.FreshFor = DefaultFreshFor
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	if cfg.AbsoluteTimeout == 0 {
-		cfg.AbsoluteTimeout = DefaultAbsoluteTimeout
 	}
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = DefaultBcryptCost

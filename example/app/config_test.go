@@ -2,15 +2,17 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/ginlogin/ginlogin/ginlogin"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,11 +31,32 @@ func TestFromEnvDefaults(t *testing.T) {
 	assert.Empty(t, cfg.RedisURL)
 	assert.False(t, cfg.CookieInsecure, "cookies are Secure by default")
 	assert.Equal(t, ginlogin.ProtectionBasic, cfg.SessionProtection)
-	assert.Equal(t, 30*24*time.Hour, cfg.RememberFor)
-	assert.Equal(t, 15*time.Minute, cfg.FreshFor)
-	assert.Equal(t, 30*time.Minute, cfg.IdleTimeout)
-	assert.Equal(t, 12*time.Hour, cfg.AbsoluteTimeout)
+	assert.Zero(t, cfg.RememberFor, "unset: ginlogin's default")
+	assert.Zero(t, cfg.FreshFor, "unset: ginlogin's default")
+	assert.Zero(t, cfg.IdleTimeout, "unset: ginlogin's default")
+	assert.Zero(t, cfg.AbsoluteTimeout, "unset: ginlogin's default")
 	assert.False(t, cfg.Release)
+}
+
+// The durations the environment leaves unset are ginlogin's defaults, and
+// the login form states the remember duration actually in force.
+func TestUnsetDurationsAreTheLibraryDefaults(t *testing.T) {
+	fromEnv, err := app.FromEnv(env(nil))
+	require.NoError(t, err)
+	s := newSite(t, func(cfg *app.Config) {
+		cfg.RememberFor, cfg.FreshFor = fromEnv.RememberFor, fromEnv.FreshFor
+		cfg.IdleTimeout, cfg.AbsoluteTimeout = fromEnv.IdleTimeout, fromEnv.AbsoluteTimeout
+	})
+	got := s.app.Manager().Config()
+	assert.Equal(t, ginlogin.DefaultRememberDuration, got.RememberCookie.Duration)
+	assert.Equal(t, ginlogin.DefaultFreshFor, got.FreshFor)
+	assert.Equal(t, ginlogin.DefaultIdleTimeout, got.IdleTimeout)
+	assert.Equal(t, ginlogin.DefaultAbsoluteTimeout, got.AbsoluteTimeout)
+
+	page := s.browser().get("/login")
+	require.Equal(t, http.StatusOK, page.status)
+	days := ginlogin.DefaultRememberDuration / (24 * time.Hour)
+	assert.Contains(t, page.body, fmt.Sprintf("Remember me on this device for %d days", days))
 }
 
 func TestFromEnvReadsEveryVariable(t *testing.T) {
@@ -88,7 +111,7 @@ func TestFromEnvRefusesBadValuesNamingTheVariable(t *testing.T) {
 
 func TestSecretKeyIsGeneratedAndKeptOutsideReleaseMode(t *testing.T) {
 	dir := t.TempDir()
-	logs := &testsupport.LockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := app.Config{SQLitePath: filepath.Join(dir, "site.db")}
 	require.NoError(t, app.LoadSecretKey(&cfg, env(nil), logger))

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ginlogin/ginlogin/ginlogin"
@@ -20,7 +18,7 @@ import (
 
 // Database is the app's SQL database: SQLite by default, PostgreSQL with
 // DATABASE_URL. Every query is written once with ? placeholders and
-// rewritten for PostgreSQL.
+// rewritten for PostgreSQL by Dialect.Rebind, as ginlogin's SQLStore does.
 type Database struct {
 	DB      *sql.DB
 	Dialect ginlogin.Dialect
@@ -148,24 +146,6 @@ func (d *Database) migrate(ctx context.Context) error {
 		return fmt.Errorf("app: creating the schema in %s: %w", d.Name, err)
 	}
 	return nil
-}
-
-// q rewrites ? placeholders to $1, $2... for PostgreSQL.
-func (d *Database) q(query string) string {
-	if d.Dialect != ginlogin.Postgres {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // storeError says which operation failed, and marks a failure to reach the

@@ -17,7 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -59,7 +59,7 @@ type site struct {
 	app   *app.App
 	srv   *httptest.Server
 	clock *clock
-	logs  *testsupport.LockedBuffer
+	logs  *testenv.LockedBuffer
 	cfg   app.Config
 }
 
@@ -86,7 +86,7 @@ func testConfig(t *testing.T, clk *clock, logs io.Writer) app.Config {
 
 func newSite(t *testing.T, opts ...func(*app.Config)) *site {
 	t.Helper()
-	clk, logs := newClock(), &testsupport.LockedBuffer{}
+	clk, logs := newClock(), &testenv.LockedBuffer{}
 	cfg := testConfig(t, clk, logs)
 	for _, o := range opts {
 		o(&cfg)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/ginlogin/ginlogin/example/app"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/ginlogin/ginlogin/ginlogin"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -52,7 +52,7 @@ var storeSetups = []storeSetup{
 // its own log.
 func newInstance(t *testing.T, cfg app.Config, clk *clock) *site {
 	t.Helper()
-	logs := &testsupport.LockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	a, err := app.New(cfg)
 	require.NoError(t, err)

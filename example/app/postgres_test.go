@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +17,7 @@ import (
 // dropped at the end, or skips the test when DATABASE_URL is unset.
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	u := testsupport.PostgresSchema(t, "example_test_")
+	u := testenv.PostgresSchema(t, "example_test_")
 	if u == "" {
 		t.Skip("DATABASE_URL is not set: skipping the PostgreSQL tests (CI sets it)")
 	}
@@ -112,7 +112,7 @@ func TestPostgresPasswordIsNotLogged(t *testing.T) {
 	u, err := url.Parse(dsn)
 	require.NoError(t, err)
 	u.User = url.UserPassword(u.User.Username(), "hunter2-secret")
-	cfg := testConfig(t, newClock(), &testsupport.LockedBuffer{})
+	cfg := testConfig(t, newClock(), &testenv.LockedBuffer{})
 	cfg.DatabaseURL = u.String()
 	a, err := app.New(cfg)
 	if err == nil { // trust authentication ignores the password

@@ -10,7 +10,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/gomodule/redigo/redis"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +30,7 @@ func redisBackends(t *testing.T) []redisBackend {
 		keys: func(*testing.T) []string { return mr.Keys() },
 	}}
 	if u := os.Getenv("REDIS_URL"); u != "" {
-		prefix := "ginlogin-example-test-" + testsupport.RandomName(t) + ":"
+		prefix := "ginlogin-example-test-" + testenv.RandomName(t) + ":"
 		keys := func(t *testing.T) []string {
 			conn, err := redis.DialURL(u)
 			require.NoError(t, err)
@@ -93,7 +93,7 @@ func TestRedisDownAtStartupFailsWithAClearMessage(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	cfg := testConfig(t, newClock(), &testsupport.LockedBuffer{})
+	cfg := testConfig(t, newClock(), &testenv.LockedBuffer{})
 	cfg.RedisURL = "redis://" + addr + "/0"
 	_, err = app.New(cfg)
 	require.Error(t, err)

@@ -93,7 +93,7 @@ func (a *App) base(c *gin.Context, forms bool) (*page, error) {
 	if _, err := ginlogin.CurrentUser(c); err != nil {
 		return nil, err
 	}
-	p := &page{PageData: ginlogin.Page(c, nil), Path: c.Request.URL.Path, RememberFor: humanDuration(a.cfg.RememberFor)}
+	p := &page{PageData: ginlogin.Page(c, nil), Path: c.Request.URL.Path, RememberFor: humanDuration(a.mgr.Config().RememberCookie.Duration)}
 	created := false
 	if forms || p.User != nil {
 		p.CSRFToken, created = csrfToken(c)

@@ -30,7 +30,7 @@ func (d *Database) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	// Prepared outside the lock: while the database is unreachable, a
 	// request waits for its own failure only, not for every other one's.
-	st, err := d.DB.PrepareContext(ctx, d.q(query))
+	st, err := d.DB.PrepareContext(ctx, d.Dialect.Rebind(query))
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,7 +75,7 @@ var throttleStores = []storeSetup{
 		if u == "" {
 			t.Skip("REDIS_URL is not set: skipping the Redis variant of the throttle (CI sets it)")
 		}
-		prefix := "ginlogin-example-test-" + testsupport.RandomName(t) + ":"
+		prefix := "ginlogin-example-test-" + testenv.RandomName(t) + ":"
 		t.Cleanup(func() { deleteRedisKeys(t, u, prefix) })
 		cfg.RedisURL, cfg.RedisKeyPrefix = u, prefix
 	}},

@@ -10,7 +10,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/gomodule/redigo/redis"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,7 +35,7 @@ func limiterBackends(t *testing.T) map[string]func(app.Limit, *clock) app.Limite
 	}
 	backends["miniredis"] = redisAt("redis://"+miniredis.RunT(t).Addr()+"/0", "test:")
 	if u := os.Getenv("REDIS_URL"); u != "" {
-		prefix := "ginlogin-example-test-" + testsupport.RandomName(t) + ":"
+		prefix := "ginlogin-example-test-" + testenv.RandomName(t) + ":"
 		t.Cleanup(func() { deleteRedisKeys(t, u, prefix) })
 		backends["REDIS_URL"] = redisAt(u, prefix)
 	} else {
@@ -167,7 +167,7 @@ func TestThrottleConfigIsChecked(t *testing.T) {
 		"IPv6 prefix":          {IPv6Prefix: 16},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := testConfig(t, newClock(), &testsupport.LockedBuffer{})
+			cfg := testConfig(t, newClock(), &testenv.LockedBuffer{})
 			cfg.Throttle = tc
 			_, err := app.New(cfg)
 			assert.Error(t, err)

@@ -153,9 +153,9 @@ func (s *TwoFactorStore) RecoveryCodesLeft(ctx context.Context, userID string) (
 	return n, nil
 }
 
-// q writes a query's ? placeholders for the database's dialect: the one
-// place this store depends on how the app rewrites them.
-func (s *TwoFactorStore) q(query string) string { return s.db.q(query) }
+// q writes a query's ? placeholders for the database's dialect, with
+// ginlogin's Dialect.Rebind.
+func (s *TwoFactorStore) q(query string) string { return s.db.Dialect.Rebind(query) }
 
 // update runs a statement and reports whether it changed one row.
 func (s *TwoFactorStore) update(ctx context.Context, op, query string, args ...any) (bool, error) {

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,6 +31,14 @@ type cluster struct {
 	procs []*exec.Cmd
 	logs  []string
 	once  sync.Once
+}
+
+// sitePackage is the import path of the example app's main package: the
+// parent of package app. It is derived rather than written out, so it stays
+// right in a copy of the starter under another module path, from any
+// working directory inside the module.
+func sitePackage() string {
+	return path.Dir(reflect.TypeFor[app.Config]().PkgPath())
 }
 
 // startCluster builds the example app (with the race detector when race is
@@ -49,7 +59,7 @@ func startCluster(ctx context.Context, n int, race bool) (*cluster, error) {
 	if race {
 		args = append(args, "-race")
 	}
-	args = append(args, "./example")
+	args = append(args, sitePackage())
 	fmt.Printf("building the example app (go %s)\n", strings.Join(args, " "))
 	build := exec.CommandContext(ctx, "go", args...)
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr

@@ -22,8 +22,8 @@
 // password. With -register the accounts are made through the registration
 // form instead, at the site's own cost.
 //
-//	go run ./cmd/loadgen -clients 200 -duration 30s
-//	go run ./cmd/loadgen -url http://127.0.0.1:8080 -register
+//	go run ./example/cmd/loadgen -clients 200 -duration 30s
+//	go run ./example/cmd/loadgen -url http://127.0.0.1:8080 -register
 //
 // The exit status is 1 when any request failed, answered 5xx, or answered
 // for the wrong account, or when a data race was reported.

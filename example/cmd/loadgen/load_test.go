@@ -15,7 +15,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/ginlogin/ginlogin/example/app"
-	"github.com/ginlogin/ginlogin/internal/testsupport"
+	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 // postgresSchema returns DATABASE_URL pointing at a schema of the test's
 // own, dropped at the end, or "" when DATABASE_URL is unset.
 func postgresSchema(t *testing.T) string {
-	return testsupport.PostgresSchema(t, "loadgen_test_")
+	return testenv.PostgresSchema(t, "loadgen_test_")
 }
 
 // TestShortLoadOnTwoInstances runs loadgen for a few seconds against two
@@ -49,7 +49,7 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 				t.Log("REDIS_URL is not set: sessions in miniredis")
 				cfg.RedisURL = "redis://" + miniredis.RunT(t).Addr() + "/0"
 			}
-			cfg.RedisKeyPrefix = "loadgen-test-" + testsupport.RandomName(t) + ":"
+			cfg.RedisKeyPrefix = "loadgen-test-" + testenv.RandomName(t) + ":"
 			if cfg.DatabaseURL = postgresSchema(t); cfg.DatabaseURL == "" {
 				t.Log("DATABASE_URL is not set: users in one SQLite file, the PostgreSQL variant is skipped")
 			}
@@ -57,7 +57,7 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 	}
 	for _, setup := range setups {
 		t.Run(setup.name, func(t *testing.T) {
-			logs := &testsupport.LockedBuffer{}
+			logs := &testenv.LockedBuffer{}
 			cfg := app.Config{
 				SQLitePath:       filepath.Join(t.TempDir(), "load.db"),
 				SecretKey:        []byte("loadgen-test-secret-0123456789-abcdefghijklmnopq"),
@@ -80,8 +80,8 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			o := options{
-				urls: urls, clients: 20, duration: 3 * time.Second, relogin: 10,
-				password: "load-test-password-1", prefix: "load-" + testsupport.RandomName(t),
+				urls: urls, clients: 20, duration: 3 * time.Second, relogin: 2,
+				password: "load-test-password-1", prefix: "load-" + testenv.RandomName(t),
 				seedInto: &cfg, seedCost: bcrypt.MinCost,
 			}
 			r, err := run(ctx, o, t.Output())
@@ -90,7 +90,13 @@ func TestShortLoadOnTwoInstances(t *testing.T) {
 			r.print(&out)
 			t.Log(out.String())
 
-			assert.Greater(t, len(r.total.latencies), 100, "requests")
+			// The run is timed, so how much it does depends on the machine:
+			// under the race detector, next to the other packages' tests on
+			// two busy cores, it has done 24 requests a second (81 in all).
+			// Logging out and in every other page view (relogin 2) makes
+			// logins and logouts happen even when each browser gets only a
+			// few answers.
+			assert.GreaterOrEqual(t, len(r.total.latencies), o.clients*(o.relogin+1), "requests: a few per browser")
 			assert.Greater(t, r.total.logins, 0, "logins during the load")
 			assert.Greater(t, r.total.logouts, 0, "logouts during the load")
 			assert.Zero(t, r.count5xx(), "5xx answers")
