@@ -3,6 +3,7 @@ package ginlogin
 import (
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -40,23 +41,27 @@ func LoginRequiredByDefault(opts ...GuardOption) gin.HandlerFunc {
 	o := guardOpts("LoginRequiredByDefault", opts)
 	o.refuseFreshOptions("LoginRequiredByDefault")
 	public := runtime.FuncForPC(reflect.ValueOf(Public).Pointer()).Name()
-	var routes sync.Map // "METHOD pattern" -> bool: the route is public
+	var (
+		mu     sync.RWMutex
+		routes = map[string]map[string]bool{} // method → route pattern → public
+	)
 	return func(c *gin.Context) {
-		key := c.Request.Method + " " + c.FullPath()
-		open, known := routes.Load(key)
+		method, pattern := c.Request.Method, c.FullPath()
+		mu.RLock()
+		open, known := routes[method][pattern]
+		mu.RUnlock()
 		if !known {
-			open = false
-			for _, name := range c.HandlerNames() {
-				if name == public {
-					open = true
-					break
+			open = slices.Contains(c.HandlerNames(), public)
+			if pattern != "" { // not a 404: the pattern names one route
+				mu.Lock()
+				if routes[method] == nil {
+					routes[method] = map[string]bool{}
 				}
-			}
-			if c.FullPath() != "" { // not a 404: the pattern names one route
-				routes.Store(key, open)
+				routes[method][pattern] = open
+				mu.Unlock()
 			}
 		}
-		if open.(bool) {
+		if open {
 			c.Next()
 			return
 		}
