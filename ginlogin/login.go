@@ -91,6 +91,24 @@ func loginOpts(user User, opts []LoginOption) (loginOptions, error) {
 	return o, nil
 }
 
+// endPreviousLogin ends the browser's previous login, if any (its device
+// and remember token), and renews the session for the login of userID:
+// the application's values survive when the same user or nobody was
+// logged in, and are dropped when another user was.
+func (st *requestState) endPreviousLogin(h sessionHandle, previous loginRecord, userID string) error {
+	if err := st.m.remember.endDevice(st.c.Request.Context(), previous.Device); err != nil {
+		return err
+	}
+	if err := st.revokeRememberCookie(); err != nil {
+		return err
+	}
+	keep := keepNonLogin
+	if previous.UserID != "" && previous.UserID != userID {
+		keep = nil // another user's data never carries over
+	}
+	return st.m.renew(st.c, h, keep)
+}
+
 // login is Login after the checks: it ends the browser's previous login,
 // renews the session, records the new login (and its device, within the
 // user's device limit), sets the remember and trusted-browser cookies if
@@ -113,18 +131,7 @@ func (st *requestState) login(user User, o loginOptions) error {
 	if err := st.makeRoomForDevice(user, previousDevice, now); err != nil {
 		return err
 	}
-	// The browser's previous login, if any, ends here.
-	if err := m.remember.endDevice(ctx, previous.Device); err != nil {
-		return err
-	}
-	if err := st.revokeRememberCookie(); err != nil {
-		return err
-	}
-	keep := keepNonLogin
-	if previous.UserID != "" && previous.UserID != id {
-		keep = nil // another user's data never carries over
-	}
-	if err := m.renew(c, h, keep); err != nil {
+	if err := st.endPreviousLogin(h, previous, id); err != nil {
 		return err
 	}
 

@@ -123,17 +123,7 @@ func StartLogin(c *gin.Context, user User, opts ...LoginOption) error {
 		return err
 	}
 	previous, _ := h.login()
-	if err := m.remember.endDevice(c.Request.Context(), previous.Device); err != nil {
-		return err
-	}
-	if err := st.revokeRememberCookie(); err != nil {
-		return err
-	}
-	keep := keepNonLogin
-	if previous.UserID != "" && previous.UserID != user.LoginID() {
-		keep = nil
-	}
-	if err := m.renew(c, h, keep); err != nil {
+	if err := st.endPreviousLogin(h, previous, user.LoginID()); err != nil {
 		return err
 	}
 	h.s.Set(keyPending, pendingRecord{
