@@ -20,8 +20,7 @@ func (st *requestState) freshEnough(o guardOptions) bool {
 	if window == 0 {
 		window = m.cfg.FreshFor
 	}
-	at, ok := unixTime(l.rec.FreshAt)
-	fresh := ok && (window == NoTimeout || now.Sub(at) < window)
+	fresh := freshWithin(l.rec, window, now)
 	if o.freshGrace == 0 {
 		return fresh
 	}

@@ -373,12 +373,15 @@ func IsFresh(c *gin.Context) bool {
 	if err != nil {
 		return false
 	}
-	at, ok := unixTime(l.rec.FreshAt)
-	if !ok {
-		return false
-	}
 	m := l.st.m
-	return m.cfg.FreshFor == NoTimeout || m.now().Sub(at) < m.cfg.FreshFor
+	return freshWithin(l.rec, m.cfg.FreshFor, m.now())
+}
+
+// freshWithin reports whether rec's password was entered less than window
+// before now; NoTimeout keeps a fresh login fresh.
+func freshWithin(rec loginRecord, window time.Duration, now time.Time) bool {
+	at, ok := unixTime(rec.FreshAt)
+	return ok && (window == NoTimeout || now.Sub(at) < window)
 }
 
 // IsRemembered reports whether the request carries a remember cookie that

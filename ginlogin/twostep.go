@@ -80,6 +80,12 @@ func (r pendingRecord) encode() string {
 		r.Identifier, r.Stamp, base64.RawURLEncoding.EncodeToString([]byte(r.Label)), r.UserID}, "|")
 }
 
+// expired reports whether the pending login is older than
+// Config.TwoStep.PendingFor.
+func (r pendingRecord) expired(m *Manager) bool {
+	return m.now().Unix() >= r.Started+int64(m.cfg.TwoStep.PendingFor/time.Second)
+}
+
 func parsePendingRecord(s string) (pendingRecord, bool) {
 	f := strings.SplitN(s, "|", 8)
 	if len(f) != 8 || f[0] != "1" || f[7] == "" || (f[2] != "0" && f[2] != "1") {
@@ -211,7 +217,7 @@ func (st *requestState) pendingLogin() (User, pendingRecord, error) {
 	if !ok || !m.sameClient(c, rec.Identifier) {
 		return nil, rec, drop()
 	}
-	if m.now().Unix() >= rec.Started+int64(m.cfg.TwoStep.PendingFor/time.Second) {
+	if rec.expired(m) {
 		if err := drop(); err != nil {
 			return nil, rec, err
 		}
@@ -239,7 +245,7 @@ func (st *requestState) hasPendingLogin() bool {
 	}
 	raw, _ := h.s.Get(keyPending).(string)
 	rec, ok := parsePendingRecord(raw)
-	return ok && st.m.now().Unix() < rec.Started+int64(st.m.cfg.TwoStep.PendingFor/time.Second)
+	return ok && !rec.expired(st.m)
 }
 
 // PendingLoginRequired guards the second-factor page: it lets a request
