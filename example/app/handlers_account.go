@@ -96,14 +96,8 @@ func (a *App) revokeToken(c *gin.Context) {
 func (a *App) changePassword(c *gin.Context) {
 	user, _ := ginlogin.Current[*User](c)
 	current, next, confirm := c.PostForm("current_password"), c.PostForm("new_password"), c.PostForm("confirm_password")
-	att, wait, err := a.reservePasswordCheck(c, a.throttle.reauthPerAddress, user.Email)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	att := a.reserveOrRefuse(c, a.throttle.reauthPerAddress, user.Email, func() { a.showAdmin(c, http.StatusTooManyRequests, msgThrottled) })
 	if att == nil {
-		retryAfter(c, wait)
-		a.showAdmin(c, http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	if checkPasswordInput(current) != nil || !a.passwords.Verify(&user.PasswordHash, current) {

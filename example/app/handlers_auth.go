@@ -147,14 +147,8 @@ func (a *App) login(c *gin.Context) {
 			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
 		})
 	}
-	att, wait, err := a.reservePasswordCheck(c, a.throttle.loginPerAddress, email)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	att := a.reserveOrRefuse(c, a.throttle.loginPerAddress, email, func() { again(http.StatusTooManyRequests, msgThrottled) })
 	if att == nil {
-		retryAfter(c, wait)
-		again(http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	if err := checkPasswordInput(password); err != nil {
@@ -247,14 +241,8 @@ func (a *App) reauthenticate(c *gin.Context) {
 			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
 		})
 	}
-	att, wait, err := a.reservePasswordCheck(c, a.throttle.reauthPerAddress, user.Email)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	att := a.reserveOrRefuse(c, a.throttle.reauthPerAddress, user.Email, func() { again(http.StatusTooManyRequests, msgThrottled) })
 	if att == nil {
-		retryAfter(c, wait)
-		again(http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	password := c.PostForm("password")

@@ -91,14 +91,8 @@ func (a *App) secondFactor(c *gin.Context) {
 	}
 	user := u.(*User)
 	code := c.PostForm("code")
-	att, wait, err := a.reservePasswordCheck(c, a.throttle.loginPerAddress, user.Email)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	att := a.reserveOrRefuse(c, a.throttle.loginPerAddress, user.Email, func() { a.showSecondFactor(c, http.StatusTooManyRequests, user, msgThrottled) })
 	if att == nil {
-		retryAfter(c, wait)
-		a.showSecondFactor(c, http.StatusTooManyRequests, user, msgThrottled)
 		return
 	}
 	if normalizeRecoveryCode(code) == "" || len(code) > maxCodeBytes {

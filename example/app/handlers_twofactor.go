@@ -167,14 +167,8 @@ func (a *App) confirmEnrolment(c *gin.Context) {
 			p.Flashes = append(p.Flashes, ginlogin.FlashMessage{Category: "error", Message: msg})
 		})
 	}
-	att, wait, err := a.reservePasswordCheck(c, a.throttle.reauthPerAddress, user.Email)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	att := a.reserveOrRefuse(c, a.throttle.reauthPerAddress, user.Email, func() { again(http.StatusTooManyRequests, msgThrottled) })
 	if att == nil {
-		retryAfter(c, wait)
-		again(http.StatusTooManyRequests, msgThrottled)
 		return
 	}
 	st, _, secret, err := a.twoFactorState(c, user)

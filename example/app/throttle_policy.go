@@ -90,6 +90,23 @@ func (a *App) reservePasswordCheck(c *gin.Context, perAddress Limiter, email str
 	return att, 0, nil
 }
 
+// reserveOrRefuse is reservePasswordCheck for a handler: a store error is
+// answered with fail, an empty bucket with Retry-After and throttled (which
+// renders the form's 429), and nil is returned for both; otherwise the
+// reserved attempt.
+func (a *App) reserveOrRefuse(c *gin.Context, perAddress Limiter, email string, throttled func()) *passwordAttempt {
+	att, wait, err := a.reservePasswordCheck(c, perAddress, email)
+	if err != nil {
+		fail(c, err)
+		return nil
+	}
+	if att == nil {
+		retryAfter(c, wait)
+		throttled()
+	}
+	return att
+}
+
 // logThrottled logs a refused attempt (not a store error, which fail logs).
 func (a *App) logThrottled(c *gin.Context, bucket string, err error) {
 	if err == nil {
