@@ -34,6 +34,19 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 // way a user does: set up, read the secret off the page, confirm with the
 // code of the moment, keep the recovery codes. The clock then moves to the
 // next time step, so the confirming code is not the next one asked.
+// enrolledSite is a site where ada@example.com has registered, turned
+// two-step login on and logged out again, with her browser, TOTP secret
+// and recovery codes.
+func enrolledSite(t *testing.T, opts ...func(*app.Config)) (*site, *browser, string, []string) {
+	t.Helper()
+	s := newSite(t, opts...)
+	b := s.browser()
+	b.register("ada@example.com", "Ada", testPassword)
+	secret, codes := b.enrolTOTP()
+	b.logOut()
+	return s, b, secret, codes
+}
+
 func (b *browser) enrolTOTP() (secret string, codes []string) {
 	b.t.Helper()
 	res := b.post("/profile/two-factor/setup", nil)
@@ -146,12 +159,7 @@ func TestTwoFactorEnrolmentShowsTheSecretOnceAndStoresItEncrypted(t *testing.T) 
 }
 
 func TestTwoFactorLoginAsksForTheCodeAndRefusesWrongAndReplayedCodes(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
-
+	s, b, secret, _ := enrolledSite(t)
 	b.pendingLogin("ada@example.com", testPassword)
 	res := b.get("/login/two-factor")
 	require.Equal(t, http.StatusOK, res.status)
@@ -193,12 +201,7 @@ func TestTwoFactorLoginAsksForTheCodeAndRefusesWrongAndReplayedCodes(t *testing.
 }
 
 func TestTwoFactorLoginHonoursRememberMeAndNext(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
-
+	s, b, secret, _ := enrolledSite(t)
 	b.get("/login?next=%2Fprofile")
 	res := b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}, "remember": {"on"}, "next": {"/profile"}})
 	require.Equal(t, http.StatusSeeOther, res.status)
@@ -212,12 +215,7 @@ func TestTwoFactorLoginHonoursRememberMeAndNext(t *testing.T) {
 }
 
 func TestRecoveryCodeWorksOnce(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	_, codes := b.enrolTOTP()
-	b.logOut()
-
+	_, b, _, codes := enrolledSite(t)
 	b.pendingLogin("ada@example.com", testPassword)
 	res := b.post("/login/two-factor", url.Values{"code": {strings.ToUpper(strings.ReplaceAll(codes[3], "-", " "))}}) // as typed, in any case
 	require.Equal(t, http.StatusSeeOther, res.status, res.body)
@@ -232,12 +230,7 @@ func TestRecoveryCodeWorksOnce(t *testing.T) {
 }
 
 func TestTrustedBrowserSkipsTheSecondFactorUntilThePasswordChanges(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
-
+	s, b, secret, _ := enrolledSite(t)
 	b.pendingLogin("ada@example.com", testPassword)
 	require.Equal(t, http.StatusSeeOther, b.secondFactor(totpCode(t, secret, s.clock.Now()), true).status)
 	trusted := b.cookie("trusted_browser")
@@ -258,12 +251,7 @@ func TestTrustedBrowserSkipsTheSecondFactorUntilThePasswordChanges(t *testing.T)
 }
 
 func TestPendingLoginExpires(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
-
+	s, b, secret, _ := enrolledSite(t)
 	b.pendingLogin("ada@example.com", testPassword)
 	s.clock.Advance(5*time.Minute + time.Second)
 	res := b.secondFactor(totpCode(t, secret, s.clock.Now()), false)
@@ -276,12 +264,7 @@ func TestPendingLoginExpires(t *testing.T) {
 }
 
 func TestLogoutDuringPendingLoginClearsIt(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
-
+	s, b, secret, _ := enrolledSite(t)
 	b.pendingLogin("ada@example.com", testPassword)
 	assert.Contains(t, b.get("/login/two-factor").body, "Cancel and log out")
 	res := b.post("/logout", nil)
@@ -304,11 +287,7 @@ func TestLogoutDuringPendingLoginClearsIt(t *testing.T) {
 // copy's pending state is dropped. The cookie store keeps the session in
 // the cookie, so the original browser still finishes its own login.
 func TestSecondFactorCannotBeCompletedFromAnotherBrowser(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
+	s, b, secret, _ := enrolledSite(t)
 	b.pendingLogin("ada@example.com", testPassword)
 
 	thief := s.browser()
@@ -327,11 +306,7 @@ func TestSecondFactorCannotBeCompletedFromAnotherBrowser(t *testing.T) {
 }
 
 func TestSecondFactorAttemptsAreThrottledLikePasswords(t *testing.T) {
-	s := newSite(t, func(c *app.Config) { c.Throttle.FailuresPerAccount = app.Limit{Burst: 3, Every: time.Hour} })
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, _ := b.enrolTOTP()
-	b.logOut()
+	s, b, secret, _ := enrolledSite(t, func(c *app.Config) { c.Throttle.FailuresPerAccount = app.Limit{Burst: 3, Every: time.Hour} })
 
 	b.pendingLogin("ada@example.com", testPassword)
 	for range 3 {
@@ -378,11 +353,7 @@ func TestTurningTwoFactorOffNeedsARecentPassword(t *testing.T) {
 
 func TestTwoFactorOnPostgres(t *testing.T) {
 	dsn := postgresURL(t)
-	s := newSite(t, func(c *app.Config) { c.DatabaseURL = dsn })
-	b := s.browser()
-	b.register("ada@example.com", "Ada", testPassword)
-	secret, codes := b.enrolTOTP()
-	b.logOut()
+	s, b, secret, codes := enrolledSite(t, func(c *app.Config) { c.DatabaseURL = dsn })
 	b.pendingLogin("ada@example.com", testPassword)
 	code := totpCode(t, secret, s.clock.Now())
 	require.Equal(t, http.StatusSeeOther, b.secondFactor(code, false).status)
