@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ginlogin/ginlogin/internal/testsupport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -173,8 +174,8 @@ func TestSessionStoreOutage(t *testing.T) {
 		t.Run(scheme.name, func(t *testing.T) {
 			t.Parallel()
 			target := redisTargetFor(t)
-			proxy := startCutProxy(t, target.addr)
-			rs := newRedisSessionStoreVia(t, target, proxy.addr())
+			proxy := testsupport.StartCutProxy(t, target.addr)
+			rs := newRedisSessionStoreVia(t, target, proxy.Addr())
 			store := scheme.store()
 			events := &secEvents{}
 			var logs *logBuffer
@@ -190,7 +191,7 @@ func TestSessionStoreOutage(t *testing.T) {
 			remembered.getStatus("/login/2?remember=1", 200)
 			remembered.dropCookie("session")
 
-			proxy.cut()
+			proxy.Cut()
 			logs.reset()
 			rec := b.get("/protected")
 			assertFailedClosed(t, http.StatusServiceUnavailable, false, rec.Code, rec.Body.String())
@@ -205,7 +206,7 @@ func TestSessionStoreOutage(t *testing.T) {
 				a.clock.Advance(2 * time.Minute)
 			}
 
-			proxy.restore()
+			proxy.Restore()
 			assert.Equal(t, 200, b.get("/protected").Code, "the login survived the outage")
 			assert.Equal(t, "2", remembered.who().ID, "the remember cookie survived the outage")
 			assert.Empty(t, events.list(), "no theft")

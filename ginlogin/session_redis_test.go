@@ -3,13 +3,10 @@ package ginlogin
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"io"
-	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -132,100 +129,6 @@ func newRedisSessionStoreVia(t *testing.T, target redisTarget, addr string) *red
 		}
 	})
 	return rs
-}
-
-// cutProxy forwards connections to a backend until it is cut. While cut it
-// resets every connection (existing and new) like a crashed server, so
-// clients see ECONNRESET; restore forwards again. The listener stays open
-// throughout, so the address never changes hands.
-type cutProxy struct {
-	backend string
-	ln      net.Listener
-
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]struct{}
-}
-
-// startCutProxy listens on a local port and forwards to backend.
-func startCutProxy(t *testing.T, backend string) *cutProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &cutProxy{backend: backend, ln: ln, conns: map[net.Conn]struct{}{}}
-	go p.serve()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.cut()
-	})
-	return p
-}
-
-func (p *cutProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *cutProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			reset(c)
-			continue
-		}
-		b, err := net.Dial("tcp", p.backend)
-		if err != nil {
-			reset(c)
-			continue
-		}
-		p.mu.Lock()
-		if p.down {
-			p.mu.Unlock()
-			reset(c)
-			_ = b.Close()
-			continue
-		}
-		p.conns[c], p.conns[b] = struct{}{}, struct{}{}
-		p.mu.Unlock()
-		go pipe(c, b)
-		go pipe(b, c)
-	}
-}
-
-func pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
-	_ = dst.Close()
-	_ = src.Close()
-}
-
-// reset closes c with a TCP reset rather than an orderly close.
-func reset(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = c.Close()
-}
-
-// cut resets every open connection and refuses service until restore.
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	p.down = true
-	conns := p.conns
-	p.conns = map[net.Conn]struct{}{}
-	p.mu.Unlock()
-	for c := range conns {
-		reset(c)
-	}
-}
-
-// restore forwards new connections again.
-func (p *cutProxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
 }
 
 // Guarantee 8 (Redis specifics): the Redis store gets every cookie

@@ -7,7 +7,6 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -656,9 +655,9 @@ func TestPostgresStoreOutageAndRecovery(t *testing.T) {
 	if err != nil || target.Host == "" {
 		t.Skipf("DATABASE_URL is not a postgres://host:port URL (%v): skipping the outage test, which puts a proxy in front of it", err)
 	}
-	proxy := startTCPProxy(t, target.Host)
+	proxy := testsupport.StartCutProxy(t, target.Host)
 	viaProxy := *target
-	viaProxy.Host = proxy.addr()
+	viaProxy.Host = proxy.Addr()
 
 	direct := openDB(t, "pgx", target.String())
 	db := openDB(t, "pgx", viaProxy.String())
@@ -678,10 +677,10 @@ func TestPostgresStoreOutageAndRecovery(t *testing.T) {
 	}
 	wg.Wait()
 
-	proxy.cut()
+	proxy.Cut()
 	requireUnavailable(t, s)
 
-	proxy.restore()
+	proxy.Restore()
 	d, err := s.Device(t.Context(), "sel-2")
 	require.NoError(t, err, "the store works again once the database is back")
 	assert.Equal(t, "u1", d.UserID)
@@ -692,105 +691,4 @@ func TestPostgresStoreOutageAndRecovery(t *testing.T) {
 			assert.ErrorIs(t, err, ginlogin.ErrRotationConflict, "%s after the outage", c.name)
 		}
 	}
-}
-
-// tcpProxy forwards connections to a database and can cut them all, as a
-// network failure or a database restart does.
-type tcpProxy struct {
-	t      *testing.T
-	ln     net.Listener
-	target string
-	wg     sync.WaitGroup
-
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]struct{}
-}
-
-func startTCPProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &tcpProxy{t: t, ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	p.wg.Go(p.serve)
-	t.Cleanup(func() {
-		ln.Close()
-		p.cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *tcpProxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return // listener closed
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			client.Close()
-			continue
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.t.Errorf("proxy: dialing the database: %v", err)
-			client.Close()
-			continue
-		}
-		if !p.track(client, server) {
-			continue
-		}
-		p.wg.Go(func() { p.pipe(server, client) })
-		p.wg.Go(func() { p.pipe(client, server) })
-	}
-}
-
-// track registers a connection pair, unless the proxy went down meanwhile.
-func (p *tcpProxy) track(conns ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.down {
-		for _, c := range conns {
-			c.Close()
-		}
-		return false
-	}
-	for _, c := range conns {
-		p.conns[c] = struct{}{}
-	}
-	return true
-}
-
-// pipe copies until either side fails, then closes both.
-func (p *tcpProxy) pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-	p.mu.Lock()
-	delete(p.conns, dst)
-	delete(p.conns, src)
-	p.mu.Unlock()
-}
-
-// cut closes every open connection and refuses new ones until restore.
-func (p *tcpProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-}
-
-// restore accepts connections again.
-func (p *tcpProxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
 }
