@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/ginlogin/ginlogin/example/app"
 	"github.com/ginlogin/ginlogin/example/internal/testenv"
 	"github.com/stretchr/testify/assert"
@@ -186,4 +187,38 @@ func TestCorrectPasswordGivesItsAttemptBack(t *testing.T) {
 	b.dropCookie(app.DeviceCookieName)
 	assert.Equal(t, http.StatusUnauthorized, b.login("ada@example.com", "wrong password", false).status, "the third failure")
 	assert.Equal(t, http.StatusTooManyRequests, b.login("ada@example.com", "wrong password", false).status)
+}
+
+// With REDIS_URL the counters live in Redis and every instance shares
+// them: wrong passwords spread over two instances (each with a database of
+// its own, so nothing else is shared) get the account's burst in total,
+// not once per instance. Runs on miniredis and on the Redis of REDIS_URL.
+func TestThrottleIsSharedByInstances(t *testing.T) {
+	const burst = 5
+	redisURLs := map[string]string{"miniredis": "redis://" + miniredis.RunT(t).Addr() + "/0"}
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		redisURLs["REDIS_URL"] = u
+	}
+	for name, redisURL := range redisURLs {
+		t.Run(name, func(t *testing.T) {
+			prefix := "ginlogin-example-test-" + testenv.RandomName(t) + ":"
+			t.Cleanup(func() { deleteRedisKeys(t, redisURL, prefix) })
+			shared := func(c *app.Config) {
+				c.RedisURL, c.RedisKeyPrefix = redisURL, prefix
+				c.Throttle.FailuresPerAccount = app.Limit{Burst: burst, Every: time.Hour}
+				c.Throttle.LoginPerAddress = app.Limit{Burst: 1000, Every: time.Millisecond}
+			}
+			instances := []*site{newSite(t, shared), newSite(t, shared)}
+			for _, s := range instances {
+				s.browser().register("ada@example.com", "Ada", testPassword)
+			}
+			var statuses []int
+			for i := range 2 * burst {
+				b := instances[i%2].browser() // no device cookie: the account's bucket
+				statuses = append(statuses, b.login("ada@example.com", "wrong password", false).status)
+			}
+			assert.Equal(t, burst, count(statuses, http.StatusUnauthorized), "checked over both instances: %v", statuses)
+			assert.Equal(t, burst, count(statuses, http.StatusTooManyRequests), "throttled: %v", statuses)
+		})
+	}
 }
